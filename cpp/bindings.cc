@@ -1,0 +1,77 @@
+// Embind surface: the operator, with buffers passed as wasm heap addresses. The JavaScript
+// wrapper validates arguments and owns every allocation; nothing here checks or allocates.
+#include <emscripten/bind.h>
+
+#include <memory>
+
+#include "separable_conv2d.h"
+
+namespace {
+
+using sepconv::SepConvParams;
+using sepconv::SeparableConv2d;
+using sepconv::ThreadPool;
+
+std::unique_ptr<ThreadPool>& pool() {
+  static std::unique_ptr<ThreadPool> instance = std::make_unique<ThreadPool>(1);
+  return instance;
+}
+
+void set_threads(int threads) {
+  pool().reset();  // join the old workers first, so their pthread workers return to the pool
+  pool() = std::make_unique<ThreadPool>(threads);
+}
+
+int threads() { return pool()->threads(); }
+
+template <typename T>
+T* at(uintptr_t address) {
+  return reinterpret_cast<T*>(address);
+}
+
+size_t workspace_bytes(const SeparableConv2d& op) { return op.workspace_bytes(threads()); }
+
+void pack_weights(const SeparableConv2d& op, uintptr_t depthwise, uintptr_t pointwise,
+                  uintptr_t packed) {
+  op.pack_weights(at<const float>(depthwise), at<const float>(pointwise), at<float>(packed));
+}
+
+void run(const SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t output,
+         uintptr_t workspace) {
+  op.run(at<const float>(input), at<const float>(packed), at<float>(output), at<void>(workspace),
+         *pool());
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(sepconv) {
+  using emscripten::value_object;
+  value_object<SepConvParams>("SepConvParams")
+      .field("batch", &SepConvParams::batch)
+      .field("inH", &SepConvParams::in_h)
+      .field("inW", &SepConvParams::in_w)
+      .field("inC", &SepConvParams::in_c)
+      .field("kH", &SepConvParams::k_h)
+      .field("kW", &SepConvParams::k_w)
+      .field("multiplier", &SepConvParams::multiplier)
+      .field("outC", &SepConvParams::out_c)
+      .field("outH", &SepConvParams::out_h)
+      .field("outW", &SepConvParams::out_w)
+      .field("strideH", &SepConvParams::stride_h)
+      .field("strideW", &SepConvParams::stride_w)
+      .field("dilationH", &SepConvParams::dilation_h)
+      .field("dilationW", &SepConvParams::dilation_w)
+      .field("padTop", &SepConvParams::pad_top)
+      .field("padLeft", &SepConvParams::pad_left)
+      .field("nchw", &SepConvParams::nchw);
+
+  emscripten::class_<SeparableConv2d>("SeparableConv2d")
+      .constructor<const SepConvParams&>()
+      .function("packedWeightsBytes", &SeparableConv2d::packed_weights_bytes)
+      .function("workspaceBytes", &workspace_bytes)
+      .function("packWeights", &pack_weights)
+      .function("run", &run);
+
+  emscripten::function("setThreads", &set_threads);
+  emscripten::function("threads", &threads);
+}

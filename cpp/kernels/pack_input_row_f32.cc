@@ -1,0 +1,32 @@
+#include "pack_input_row_f32.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sepconv {
+
+void pack_input_row_f32(const float* row, ptrdiff_t w_stride, ptrdiff_t c_stride, int32_t in_w,
+                        int32_t in_c, int32_t multiplier, int32_t pad_left, int32_t span,
+                        int32_t cm_stride, float* packed) {
+  const int32_t first = std::min(std::max(pad_left, 0), span);          // first x inside the image
+  const int32_t last = std::max(std::min(pad_left + in_w, span), first);  // one past the last
+  std::memset(packed, 0, sizeof(float) * static_cast<size_t>(first) * cm_stride);
+  std::memset(packed + static_cast<size_t>(last) * cm_stride, 0,
+              sizeof(float) * static_cast<size_t>(span - last) * cm_stride);
+  const int32_t cm_count = in_c * multiplier;
+  for (int32_t x = first; x < last; ++x) {
+    const float* src = row + (x - pad_left) * w_stride;
+    float* dst = packed + static_cast<size_t>(x) * cm_stride;
+    if (multiplier == 1 && c_stride == 1) {
+      std::memcpy(dst, src, sizeof(float) * in_c);
+    } else {
+      for (int32_t q = 0; q < in_c; ++q) {
+        const float v = src[q * c_stride];
+        for (int32_t r = 0; r < multiplier; ++r) dst[q * multiplier + r] = v;
+      }
+    }
+    std::fill(dst + cm_count, dst + cm_stride, 0.0f);
+  }
+}
+
+}  // namespace sepconv

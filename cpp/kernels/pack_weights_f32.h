@@ -1,0 +1,29 @@
+// Weight layouts the fast kernels read. Packing happens once per call (or once per prepared
+// layer), so kernels never branch on channel remainders.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sepconv {
+
+// Output channels per pointwise panel: two f32x4 vectors.
+constexpr int32_t kPointwisePanel = 8;
+
+inline int32_t round_up(int32_t value, int32_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// [taps][cm_count] -> [taps][cm_stride], zero-filled channels past cm_count.
+void pack_depthwise_f32(const float* depthwise, int32_t taps, int32_t cm_count, int32_t cm_stride,
+                        float* packed);
+
+inline size_t packed_pointwise_floats(int32_t cm_count, int32_t out_c) {
+  return static_cast<size_t>(cm_count) * round_up(out_c, kPointwisePanel);
+}
+
+// [cm_count][out_c] -> panels of kPointwisePanel output channels: packed[panel][cm][lane],
+// zero-filled lanes past out_c.
+void pack_pointwise_f32(const float* pointwise, int32_t cm_count, int32_t out_c, float* packed);
+
+}  // namespace sepconv

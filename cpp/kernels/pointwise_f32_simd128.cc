@@ -1,0 +1,67 @@
+#include "pointwise_f32_simd128.h"
+
+#include <algorithm>
+
+#include "pack_weights_f32.h"
+#include "simd128.h"
+
+namespace sepconv {
+namespace {
+
+constexpr int32_t kTileRows = 4;
+
+// Stores a 4x8 tile; the contiguous full-width case is the hot one (NHWC).
+void store_tile(const v128_t (&acc)[kTileRows][2], int32_t rows, int32_t lanes, float* out,
+                ptrdiff_t stride_j, ptrdiff_t stride_k) {
+  if (stride_k == 1 && lanes == kPointwisePanel) {
+    for (int32_t r = 0; r < rows; ++r) {
+      wasm_v128_store(out + r * stride_j, acc[r][0]);
+      wasm_v128_store(out + r * stride_j + 4, acc[r][1]);
+    }
+    return;
+  }
+  alignas(16) float tile[kTileRows][kPointwisePanel];
+  for (int32_t r = 0; r < kTileRows; ++r) {
+    wasm_v128_store(&tile[r][0], acc[r][0]);
+    wasm_v128_store(&tile[r][4], acc[r][1]);
+  }
+  for (int32_t r = 0; r < rows; ++r) {
+    for (int32_t l = 0; l < lanes; ++l) out[r * stride_j + l * stride_k] = tile[r][l];
+  }
+}
+
+}  // namespace
+
+void pointwise_f32_simd128(const float* mid, int32_t pixels, int32_t mid_stride, int32_t cm_count,
+                           const float* packed, int32_t out_c, float* out, ptrdiff_t out_stride_j,
+                           ptrdiff_t out_stride_k) {
+  // Panels outside, pixels inside: one panel of weights stays in cache across the whole tile.
+  for (int32_t k0 = 0; k0 < out_c; k0 += kPointwisePanel) {
+    const float* panel = packed + static_cast<size_t>(k0) * cm_count;
+    const int32_t lanes = std::min(kPointwisePanel, out_c - k0);
+    for (int32_t j0 = 0; j0 < pixels; j0 += kTileRows) {
+      const int32_t rows = std::min(kTileRows, pixels - j0);
+      // Rows past the end re-read the last valid row; their results are not stored.
+      const float* a[kTileRows];
+      for (int32_t r = 0; r < kTileRows; ++r) {
+        a[r] = mid + static_cast<size_t>(j0 + std::min(r, rows - 1)) * mid_stride;
+      }
+      v128_t acc[kTileRows][2];
+      for (auto& row : acc) row[0] = row[1] = wasm_f32x4_splat(0.0f);
+      const float* w = panel;
+      for (int32_t cm = 0; cm < cm_count; ++cm, w += kPointwisePanel) {
+        const v128_t w0 = wasm_v128_load(w);
+        const v128_t w1 = wasm_v128_load(w + 4);
+        for (int32_t r = 0; r < kTileRows; ++r) {
+          const v128_t x = wasm_f32x4_splat(a[r][cm]);
+          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(x, w0));
+          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(x, w1));
+        }
+      }
+      store_tile(acc, rows, lanes, out + j0 * out_stride_j + k0 * out_stride_k, out_stride_j,
+                 out_stride_k);
+    }
+  }
+}
+
+}  // namespace sepconv

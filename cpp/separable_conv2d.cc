@@ -1,0 +1,102 @@
+#include "separable_conv2d.h"
+
+#include <algorithm>
+
+#include "kernels/dwconv_row_f32_simd128.h"
+#include "kernels/pack_input_row_f32.h"
+#include "kernels/pack_weights_f32.h"
+#include "kernels/pointwise_f32_simd128.h"
+
+namespace sepconv {
+namespace {
+
+constexpr size_t kAlign = 64;  // a cache line, so threads' scratch never shares one
+
+size_t align_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+// Below this many multiply-adds a wake-up of the pool costs more than it saves.
+constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
+
+}  // namespace
+
+SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
+  cm_count_ = depthwise_channels(p_);
+  cm_stride_ = round_up(cm_count_, 4);
+  span_ = (p_.out_w - 1) * p_.stride_w + (p_.k_w - 1) * p_.dilation_w + 1;
+  // Rows of one output row differ by less than the dilated kernel height, so a ring that
+  // large holds them all without collisions; it never needs more rows than the image has.
+  ring_rows_ = std::min((p_.k_h - 1) * p_.dilation_h + 1, p_.in_h);
+  depthwise_floats_ = static_cast<size_t>(p_.k_h) * p_.k_w * cm_stride_;
+  const size_t tags_bytes = sizeof(int32_t) * ring_rows_;
+  const size_t pointers_bytes = sizeof(const float*) * p_.k_h;
+  ring_offset_ = align_up(tags_bytes + pointers_bytes);
+  mid_offset_ = ring_offset_ + align_up(sizeof(float) * ring_rows_ * span_ * cm_stride_);
+  thread_bytes_ = mid_offset_ + align_up(sizeof(float) * p_.out_w * cm_stride_);
+}
+
+size_t SeparableConv2d::packed_weights_bytes() const {
+  return sizeof(float) * (depthwise_floats_ + packed_pointwise_floats(cm_count_, p_.out_c));
+}
+
+size_t SeparableConv2d::workspace_bytes(int threads) const { return thread_bytes_ * threads; }
+
+void SeparableConv2d::pack_weights(const float* depthwise, const float* pointwise,
+                                   float* packed) const {
+  pack_depthwise_f32(depthwise, p_.k_h * p_.k_w, cm_count_, cm_stride_, packed);
+  pack_pointwise_f32(pointwise, cm_count_, p_.out_c, packed + depthwise_floats_);
+}
+
+void SeparableConv2d::run(const float* input, const float* packed, float* output, void* workspace,
+                          ThreadPool& pool) const {
+  const int64_t rows = int64_t{p_.batch} * p_.out_h;
+  const int64_t macs = rows * p_.out_w * (int64_t{p_.k_h} * p_.k_w + p_.out_c) * cm_count_;
+  const int64_t tasks = macs < kMinParallelMacs ? 1 : std::min<int64_t>(pool.threads(), rows);
+  // Contiguous row ranges per task keep each thread's ring of packed rows useful.
+  pool.run(static_cast<int>(tasks), [&](int task, int thread) {
+    run_rows(input, packed, output, static_cast<unsigned char*>(workspace) + thread * thread_bytes_,
+             rows * task / tasks, rows * (task + 1) / tasks);
+  });
+}
+
+void SeparableConv2d::run_rows(const float* input, const float* packed, float* output,
+                               unsigned char* workspace, int64_t first_row, int64_t end_row) const {
+  auto* ring_tags = reinterpret_cast<int32_t*>(workspace);  // input row held by each slot
+  auto* rows = reinterpret_cast<const float**>(workspace + sizeof(int32_t) * ring_rows_);
+  auto* ring = reinterpret_cast<float*>(workspace + ring_offset_);
+  auto* mid = reinterpret_cast<float*>(workspace + mid_offset_);
+  const size_t slot_floats = static_cast<size_t>(span_) * cm_stride_;
+  const TensorStrides is = input_strides(p_);
+  const TensorStrides os = output_strides(p_);
+  const float* packed_pointwise = packed + depthwise_floats_;
+
+  int64_t ring_batch = -1;
+  for (int64_t row = first_row; row < end_row; ++row) {
+    const int32_t b = static_cast<int32_t>(row / p_.out_h);
+    const int32_t i = static_cast<int32_t>(row % p_.out_h);
+    if (b != ring_batch) {
+      std::fill(ring_tags, ring_tags + ring_rows_, -1);
+      ring_batch = b;
+    }
+    for (int32_t di = 0; di < p_.k_h; ++di) {
+      const int32_t y = i * p_.stride_h + di * p_.dilation_h - p_.pad_top;
+      if (y < 0 || y >= p_.in_h) {
+        rows[di] = nullptr;
+        continue;
+      }
+      const int32_t slot = y % ring_rows_;
+      float* slot_data = ring + slot * slot_floats;
+      if (ring_tags[slot] != y) {
+        pack_input_row_f32(input + b * is.n + y * is.h, is.w, is.c, p_.in_w, p_.in_c,
+                           p_.multiplier, p_.pad_left, span_, cm_stride_, slot_data);
+        ring_tags[slot] = y;
+      }
+      rows[di] = slot_data;
+    }
+    dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, p_.stride_w, p_.dilation_w,
+                           cm_stride_, mid);
+    pointwise_f32_simd128(mid, p_.out_w, cm_stride_, cm_count_, packed_pointwise, p_.out_c,
+                          output + b * os.n + i * os.h, os.w, os.c);
+  }
+}
+
+}  // namespace sepconv

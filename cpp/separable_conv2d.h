@@ -1,0 +1,47 @@
+// The fused separable convolution operator: for each output row it packs the input rows it
+// needs (kept in a per-thread ring, so stride-1 rows are packed once), runs the depthwise row
+// kernel into a one-row intermediate and feeds it straight to the pointwise kernel. The full
+// [N,OH,OW,C*M] intermediate never exists.
+//
+// The caller owns all memory: it asks for the sizes, allocates, and passes the buffers in, so a
+// failed allocation is the caller's clean error, never an abort here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/sepconv_params.h"
+#include "thread_pool.h"
+
+namespace sepconv {
+
+class SeparableConv2d {
+ public:
+  explicit SeparableConv2d(const SepConvParams& params);
+
+  size_t packed_weights_bytes() const;
+  size_t workspace_bytes(int threads) const;
+
+  // depthwise [KH,KW,C,M] and pointwise [C*M,O] -> the layout the kernels read.
+  void pack_weights(const float* depthwise, const float* pointwise, float* packed) const;
+
+  // input and output in the params' layout; workspace of workspace_bytes(pool.threads()).
+  void run(const float* input, const float* packed, float* output, void* workspace,
+           ThreadPool& pool) const;
+
+ private:
+  void run_rows(const float* input, const float* packed, float* output, unsigned char* workspace,
+                int64_t first_row, int64_t end_row) const;
+
+  SepConvParams p_;
+  int32_t cm_count_;         // depthwise output channels, C*M
+  int32_t cm_stride_;        // cm_count_ rounded up to a SIMD vector
+  int32_t span_;             // padded input pixels one output row reads
+  int32_t ring_rows_;        // packed input rows cached per thread
+  size_t depthwise_floats_;  // packed depthwise weights, before the pointwise panels
+  size_t ring_offset_;       // byte offsets inside one thread's workspace
+  size_t mid_offset_;
+  size_t thread_bytes_;
+};
+
+}  // namespace sepconv

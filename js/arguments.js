@@ -1,0 +1,193 @@
+'use strict';
+
+// Argument checking and shape arithmetic, in one place: turns a call's arguments into the
+// geometry the wasm operator trusts, or throws a SeparableConv2dError a caller can act on.
+
+const { SeparableConv2dError, describe } = require('./errors');
+
+const MAX_DIM = 2 ** 31 - 1;
+
+function fail(context, code, message) {
+  throw new SeparableConv2dError(code, context.name ? `${context.name}: ${message}` : message);
+}
+
+function isPositiveInt(v) {
+  return Number.isInteger(v) && v >= 1 && v <= MAX_DIM;
+}
+
+function isNonNegativeInt(v) {
+  return Number.isInteger(v) && v >= 0 && v <= MAX_DIM;
+}
+
+const product = (dims) => dims.reduce((a, b) => a * b, 1);
+
+/**
+ * Checks {data, shape}: rank 4, integer dims (dimension `zeroAllowed` may be 0), float data of
+ * matching length. Returns the shape and the data as a Float32Array.
+ */
+function checkTensor(context, value, arg, layout, zeroAllowed = -1) {
+  if (value === null || typeof value !== 'object' || !('data' in value) || !('shape' in value)) {
+    fail(context, 'BAD_TENSOR', `${arg} must be an object {data, shape}; got ${describe(value)}`);
+  }
+  const { data, shape } = value;
+  if (!Array.isArray(shape) || shape.length !== 4) {
+    const rank = Array.isArray(shape) ? ` (rank ${shape.length})` : '';
+    fail(context, 'BAD_SHAPE', `${arg} must have rank 4, ${layout}; got shape ${describe(shape)}${rank}`);
+  }
+  shape.forEach((d, axis) => {
+    const ok = axis === zeroAllowed ? isNonNegativeInt(d) : isPositiveInt(d);
+    if (!ok) {
+      const range = axis === zeroAllowed ? '0' : '1';
+      fail(context, 'BAD_SHAPE',
+        `${arg} shape ${layout} must hold integers from ${range} to 2^31-1; got ${describe(shape)} (dimension ${axis} is ${describe(d)})`);
+    }
+  });
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    fail(context, 'BAD_DTYPE', `${arg}.data must be a Float32Array or Float64Array; got ${describe(data)}`);
+  }
+  const expected = product(shape);
+  if (data.length !== expected) {
+    const detached = data.length === 0 && data.buffer.byteLength === 0 ? ' (its ArrayBuffer is detached or empty)' : '';
+    fail(context, 'BAD_TENSOR',
+      `${arg}.data has ${data.length} elements${detached} but shape ${describe(shape)} needs ${expected}`);
+  }
+  return { shape, data: data instanceof Float32Array ? data : Float32Array.from(data) };
+}
+
+/** A number or [h, w] pair of positive integers, or the 4-value TF form via `fromFour`. */
+function spatialPair(context, value, arg, code, fromFour) {
+  if (typeof value === 'number') value = [value, value];
+  else if (Array.isArray(value) && value.length === 4 && fromFour) value = fromFour(value);
+  else if (!Array.isArray(value) || value.length !== 2) {
+    const forms = fromFour ? `a number, [h, w] or ${fromFour.form}` : 'a number or [h, w]';
+    fail(context, code, `${arg} must be ${forms}; got ${describe(value)}`);
+  }
+  if (!value.every(isPositiveInt)) {
+    fail(context, code, `${arg} must be integers from 1 to 2^31-1; got ${describe(value)}`);
+  }
+  return value;
+}
+
+function parseStrides(context, strides, nchw) {
+  if (strides === undefined) {
+    fail(context, 'BAD_OPTIONS', `strides is required (as in TensorFlow): ${nchw ? '[1,1,sh,sw]' : '[1,sh,sw,1]'}, [sh,sw] or a number`);
+  }
+  const [h, w] = nchw ? [2, 3] : [1, 2];
+  const fromFour = (four) => {
+    const others = four.filter((_, axis) => axis !== h && axis !== w);
+    if (!others.every((s) => s === 1)) {
+      fail(context, 'BAD_STRIDES',
+        `strides must be ${fromFour.form} (batch and channel strides of 1) for ${nchw ? 'NCHW' : 'NHWC'}; got ${describe(four)}`);
+    }
+    return [four[h], four[w]];
+  };
+  fromFour.form = nchw ? '[1,1,sh,sw]' : '[1,sh,sw,1]';
+  return spatialPair(context, strides, 'strides', 'BAD_STRIDES', fromFour);
+}
+
+function parseDataFormat(context, dataFormat) {
+  if (dataFormat === undefined || dataFormat === 'NHWC') return false;
+  if (dataFormat === 'NCHW') return true;
+  return fail(context, 'BAD_DATA_FORMAT', `dataFormat must be 'NHWC' or 'NCHW'; got ${describe(dataFormat)}`);
+}
+
+/** Returns 'SAME', 'VALID' or explicit [[top,bottom],[left,right]]. */
+function parsePadding(context, padding, nchw) {
+  if (typeof padding === 'string') {
+    const upper = padding.toUpperCase();
+    if (upper === 'SAME' || upper === 'VALID') return upper;
+  }
+  const form = nchw ? '[[0,0],[0,0],[top,bottom],[left,right]]' : '[[0,0],[top,bottom],[left,right],[0,0]]';
+  if (padding === undefined) {
+    fail(context, 'BAD_OPTIONS', `padding is required (as in TensorFlow): 'SAME', 'VALID' or ${form}`);
+  }
+  const wellFormed = Array.isArray(padding) && padding.length === 4 &&
+    padding.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt));
+  if (!wellFormed) {
+    fail(context, 'BAD_PADDING', `padding must be 'SAME', 'VALID' or ${form} with non-negative integers; got ${describe(padding)}`);
+  }
+  const [h, w] = nchw ? [2, 3] : [1, 2];
+  const others = padding.filter((_, axis) => axis !== h && axis !== w);
+  if (!others.every(([a, b]) => a === 0 && b === 0)) {
+    fail(context, 'BAD_PADDING', `padding in the batch and channel dimensions must be [0,0], as in ${form}; got ${describe(padding)}`);
+  }
+  return [padding[h], padding[w]];
+}
+
+/** TensorFlow's output size and leading pad for one spatial dimension. */
+function windowGeometry(context, axisName, size, kernel, stride, dilation, padding) {
+  const effective = (kernel - 1) * dilation + 1;
+  let out;
+  let before = 0;
+  let how;
+  if (padding === 'SAME') {
+    out = Math.ceil(size / stride);
+    before = Math.floor(Math.max((out - 1) * stride + effective - size, 0) / 2);
+    how = 'SAME padding';
+  } else {
+    const [padBefore, padAfter] = padding === 'VALID' ? [0, 0] : padding;
+    out = Math.floor((size + padBefore + padAfter - effective) / stride) + 1;
+    before = padBefore;
+    how = padding === 'VALID' ? 'VALID padding' : `explicit padding [${padBefore},${padAfter}]`;
+  }
+  if (out < 1) {
+    fail(context, 'BAD_OUTPUT_SIZE',
+      `output ${axisName} would be ${out} (must be at least 1): input ${axisName} ${size}, effective kernel ${axisName} ${effective} ` +
+      `(kernel ${kernel}, dilation ${dilation}), stride ${stride}, ${how}`);
+  }
+  return { out, before };
+}
+
+/**
+ * Validates a call and returns everything the operator needs:
+ * { params (the wasm SepConvParams), input, depthwise, pointwise (Float32Arrays), outputShape }.
+ */
+function prepareCall(x, depthwiseFilter, pointwiseFilter, options) {
+  const context = { name: undefined };
+  if (options === null || typeof options !== 'object') {
+    fail(context, 'BAD_OPTIONS', `options must be an object with at least strides and padding; got ${describe(options)}`);
+  }
+  if (options.name !== undefined) {
+    if (typeof options.name !== 'string') fail(context, 'BAD_OPTIONS', `name must be a string; got ${describe(options.name)}`);
+    context.name = options.name;
+  }
+  const nchw = parseDataFormat(context, options.dataFormat);
+  const strides = parseStrides(context, options.strides, nchw);
+  const padding = parsePadding(context, options.padding, nchw);
+  const dilations = options.dilations === undefined ? [1, 1]
+    : spatialPair(context, options.dilations, 'dilations', 'BAD_DILATIONS');
+  if (dilations.some((d) => d > 1) && strides.some((s) => s > 1)) {
+    fail(context, 'BAD_DILATIONS',
+      `dilations > 1 require strides of 1 (TensorFlow forbids both at once); got dilations ${describe(dilations)} and strides ${describe(strides)}`);
+  }
+
+  const layout = nchw ? '[N,C,H,W]' : '[N,H,W,C]';
+  const input = checkTensor(context, x, 'input', layout, 0);
+  const [batch, inC, inH, inW] = nchw ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
+  const depthwise = checkTensor(context, depthwiseFilter, 'depthwiseFilter', '[KH,KW,C,M]');
+  const [kH, kW, dwC, multiplier] = depthwise.shape;
+  if (dwC !== inC) {
+    fail(context, 'BAD_SHAPE',
+      `depthwiseFilter must have shape [KH,KW,C,M] with C = ${inC} (the input's channels); got ${describe(depthwise.shape)} for input ${describe(input.shape)}`);
+  }
+  const pointwise = checkTensor(context, pointwiseFilter, 'pointwiseFilter', '[1,1,C*M,O]');
+  const cm = inC * multiplier;
+  const [p0, p1, pwIn, outC] = pointwise.shape;
+  if (p0 !== 1 || p1 !== 1 || pwIn !== cm) {
+    fail(context, 'BAD_SHAPE', `pointwiseFilter must have shape [1,1,C*M,O] = [1,1,${cm},*]; got ${describe(pointwise.shape)}`);
+  }
+
+  const [rowPadding, colPadding] = typeof padding === 'string' ? [padding, padding] : padding;
+  const rows = windowGeometry(context, 'height', inH, kH, strides[0], dilations[0], rowPadding);
+  const cols = windowGeometry(context, 'width', inW, kW, strides[1], dilations[1], colPadding);
+  const params = {
+    batch, inH, inW, inC, kH, kW, multiplier, outC,
+    outH: rows.out, outW: cols.out,
+    strideH: strides[0], strideW: strides[1], dilationH: dilations[0], dilationW: dilations[1],
+    padTop: rows.before, padLeft: cols.before, nchw,
+  };
+  const outputShape = nchw ? [batch, outC, rows.out, cols.out] : [batch, rows.out, cols.out, outC];
+  return { context, params, input: input.data, depthwise: depthwise.data, pointwise: pointwise.data, outputShape };
+}
+
+module.exports = { prepareCall, fail };

@@ -1,0 +1,81 @@
+// Types for sepconv-wasm: TensorFlow's tf.nn.separable_conv2d in WebAssembly.
+
+/** A dense float tensor: `data` in row-major order, `data.length` equal to the product of `shape`. */
+export interface Tensor4D {
+  data: Float32Array | Float64Array;
+  shape: [number, number, number, number];
+}
+
+/** A result: its own Float32Array (never a view of wasm memory). */
+export interface OutputTensor {
+  data: Float32Array;
+  shape: [number, number, number, number];
+}
+
+/** Explicit padding, in the data format's order: NHWC [[0,0],[top,bottom],[left,right],[0,0]], NCHW [[0,0],[0,0],[top,bottom],[left,right]]. */
+export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+
+export interface SeparableConv2dOptions {
+  /** Required. Depthwise strides: 4 values in the data format's order (NHWC [1,sh,sw,1], NCHW [1,1,sh,sw]), [sh, sw], or one number. */
+  strides: number | [number, number] | [number, number, number, number];
+  /** Required. 'SAME' or 'VALID' (any letter case), or explicit padding. */
+  padding: 'SAME' | 'VALID' | 'same' | 'valid' | ExplicitPadding;
+  /** Layout of input and output; the filters never change layout. Default 'NHWC'. */
+  dataFormat?: 'NHWC' | 'NCHW';
+  /** Depthwise dilations [dh, dw] (two values in both formats) or one number. Default [1, 1]. A dilation > 1 requires strides of 1. */
+  dilations?: number | [number, number];
+  /** Shown at the start of error messages, to tell layers apart. */
+  name?: string;
+}
+
+export type SeparableConv2dErrorCode =
+  | 'BAD_OPTIONS' | 'BAD_TENSOR' | 'BAD_DTYPE' | 'BAD_SHAPE' | 'BAD_STRIDES' | 'BAD_DILATIONS'
+  | 'BAD_PADDING' | 'BAD_DATA_FORMAT' | 'BAD_OUTPUT_SIZE' | 'TOO_LARGE' | 'NOT_BUILT' | 'NOT_INITIALIZED';
+
+/** Thrown for every invalid argument or unsatisfiable request; the module keeps working afterwards. */
+export class SeparableConv2dError extends Error {
+  readonly name: 'SeparableConv2dError';
+  readonly code: SeparableConv2dErrorCode;
+}
+
+export interface InitOptions {
+  /** Threads used per call, the calling thread included. Default: the number of cores, at most 8. Fixed until dispose(). */
+  threads?: number;
+}
+
+export interface BackendInfo {
+  variant: 'threaded-simd';
+  threads: number;
+  simd: boolean;
+  crossOriginIsolated: boolean;
+}
+
+/** Loads the wasm module once. Optional: the first call loads it too; calls made before it resolves wait. */
+export function init(options?: InitOptions): Promise<void>;
+
+/**
+ * tf.nn.separable_conv2d: a depthwise convolution ([KH,KW,C,M] filter) followed by a 1x1
+ * pointwise convolution ([1,1,C*M,O] filter).
+ * @param input [N,H,W,C] (NHWC) or [N,C,H,W] (NCHW)
+ * @returns [N,OH,OW,O] (NHWC) or [N,O,OH,OW] (NCHW)
+ */
+export function separableConv2d(
+  input: Tensor4D,
+  depthwiseFilter: Tensor4D,
+  pointwiseFilter: Tensor4D,
+  options: SeparableConv2dOptions,
+): Promise<OutputTensor>;
+
+/** The same computation, blocking; `await init()` first. For Node.js and workers. */
+export function separableConv2dSync(
+  input: Tensor4D,
+  depthwiseFilter: Tensor4D,
+  pointwiseFilter: Tensor4D,
+  options: SeparableConv2dOptions,
+): OutputTensor;
+
+/** Which build runs and how; null before init(). */
+export function getBackendInfo(): BackendInfo | null;
+
+/** Stops the worker threads and frees the module; a later call loads it again. */
+export function dispose(): void;
