@@ -56,16 +56,17 @@ function checkTensor(context, value, arg, layout, zeroAllowed = -1) {
 
 /** A number or [h, w] pair of positive integers, or the 4-value TF form via `fromFour`. */
 function spatialPair(context, value, arg, code, fromFour) {
-  if (typeof value === 'number') value = [value, value];
-  else if (Array.isArray(value) && value.length === 4 && fromFour) value = fromFour(value);
+  let pair = value;
+  if (typeof value === 'number') pair = [value, value];
+  else if (Array.isArray(value) && value.length === 4 && fromFour) pair = fromFour(value);
   else if (!Array.isArray(value) || value.length !== 2) {
     const forms = fromFour ? `a number, [h, w] or ${fromFour.form}` : 'a number or [h, w]';
     fail(context, code, `${arg} must be ${forms}; got ${describe(value)}`);
   }
-  if (!value.every(isPositiveInt)) {
+  if (!pair.every(isPositiveInt)) {
     fail(context, code, `${arg} must be integers from 1 to 2^31-1; got ${describe(value)}`);
   }
-  return value;
+  return pair;
 }
 
 function parseStrides(context, strides, nchw) {

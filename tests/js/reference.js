@@ -1,0 +1,135 @@
+'use strict';
+// An independent float64 implementation of tf.nn.separable_conv2d, written
+// straight from TensorFlow's definition. It is deliberately naive (one loop per
+// index of the formula) so that it shares no structure — and therefore no bugs —
+// with the optimized wasm kernels it is used to check.
+//
+//   out[b,i,j,k] = sum_{di,dj,q,r} in[b, sh*i + dh*di - padTop, sw*j + dw*dj - padLeft, q]
+//                                  * dw[di,dj,q,r] * pw[0,0,q*M+r,k]
+//
+// with zeros outside the image. Strides apply to the depthwise step only; the
+// filters keep their [KH,KW,C,M] / [1,1,C*M,O] layout in both data formats.
+
+/** Extent of a kernel of size k with dilation d: (k-1)*d + 1. */
+function effectiveKernelSize(k, d) {
+  return (k - 1) * d + 1;
+}
+
+/**
+ * TensorFlow's windowed output size along one spatial axis
+ * (GetWindowedOutputSizeVerbose).
+ *   padding: 'SAME' | 'VALID' | [before, after]
+ * Returns { out, before, after }. `out` may be < 1 (callers decide what that
+ * means); it is never computed from the library.
+ */
+function outputSizeAndPads(inSize, k, s, d, padding) {
+  const eff = effectiveKernelSize(k, d);
+  if (padding === 'SAME') {
+    const out = Math.ceil(inSize / s);
+    const total = Math.max((out - 1) * s + eff - inSize, 0);
+    // The smaller half goes before: an odd total puts the extra pixel after.
+    const before = Math.floor(total / 2);
+    return { out, before, after: total - before };
+  }
+  if (padding === 'VALID') {
+    return { out: Math.ceil((inSize - eff + 1) / s), before: 0, after: 0 };
+  }
+  const [before, after] = padding;
+  return { out: Math.floor((inSize + before + after - eff) / s) + 1, before, after };
+}
+
+/**
+ * Layout helpers: the spatial/channel positions of the 4 dims for a data format.
+ * Returned as index getters so the reference never materialises a transpose.
+ */
+function layout(dataFormat) {
+  if (dataFormat === 'NCHW') {
+    return {
+      dims: (shape) => ({ n: shape[0], c: shape[1], h: shape[2], w: shape[3] }),
+      shape: (n, h, w, c) => [n, c, h, w],
+      index: (shape, b, y, x, c) => ((b * shape[1] + c) * shape[2] + y) * shape[3] + x,
+    };
+  }
+  return {
+    dims: (shape) => ({ n: shape[0], h: shape[1], w: shape[2], c: shape[3] }),
+    shape: (n, h, w, c) => [n, h, w, c],
+    index: (shape, b, y, x, c) => ((b * shape[1] + y) * shape[2] + x) * shape[3] + c,
+  };
+}
+
+/**
+ * The spatial geometry of a normalized spec (see separableConv2dReference).
+ * Returns { outH, outW, padTop, padBottom, padLeft, padRight }.
+ */
+function geometry(inH, inW, KH, KW, spec) {
+  const [sh, sw] = spec.strides;
+  const [dh, dw] = spec.dilations || [1, 1];
+  const padH = typeof spec.padding === 'string' ? spec.padding : spec.padding[0];
+  const padW = typeof spec.padding === 'string' ? spec.padding : spec.padding[1];
+  const h = outputSizeAndPads(inH, KH, sh, dh, padH);
+  const w = outputSizeAndPads(inW, KW, sw, dw, padW);
+  return {
+    outH: h.out, outW: w.out,
+    padTop: h.before, padBottom: h.after, padLeft: w.before, padRight: w.after,
+  };
+}
+
+/**
+ * separable_conv2d in float64.
+ *   x, depthwise, pointwise: { data: ArrayLike<number>, shape }
+ *   spec: {
+ *     strides: [sh, sw], dilations: [dh, dw] (default [1,1]),
+ *     padding: 'SAME' | 'VALID' | [[top, bottom], [left, right]],
+ *     dataFormat: 'NHWC' | 'NCHW' (default 'NHWC'),
+ *   }
+ * Returns { data: Float64Array, shape } in the spec's data format.
+ */
+function separableConv2dReference(x, depthwise, pointwise, spec) {
+  const fmt = layout(spec.dataFormat || 'NHWC');
+  const { n: N, h: H, w: W, c: C } = fmt.dims(x.shape);
+  const [KH, KW, C2, M] = depthwise.shape;
+  const [, , CM, O] = pointwise.shape;
+  if (C2 !== C || CM !== C * M) throw new Error('reference: inconsistent shapes');
+  const [sh, sw] = spec.strides;
+  const [dh, dw] = spec.dilations || [1, 1];
+  const { outH, outW, padTop, padLeft } = geometry(H, W, KH, KW, spec);
+  if (outH < 1 || outW < 1) throw new Error(`reference: output ${outH}x${outW} is empty`);
+
+  const outShape = fmt.shape(N, outH, outW, O);
+  const out = new Float64Array(N * outH * outW * O);
+  const mid = new Float64Array(C * M); // depthwise result at one output pixel
+  for (let b = 0; b < N; b++) {
+    for (let i = 0; i < outH; i++) {
+      for (let j = 0; j < outW; j++) {
+        mid.fill(0);
+        for (let di = 0; di < KH; di++) {
+          const y = sh * i + dh * di - padTop;
+          if (y < 0 || y >= H) continue;
+          for (let dj = 0; dj < KW; dj++) {
+            const xx = sw * j + dw * dj - padLeft;
+            if (xx < 0 || xx >= W) continue;
+            for (let q = 0; q < C; q++) {
+              const v = x.data[fmt.index(x.shape, b, y, xx, q)];
+              for (let r = 0; r < M; r++) {
+                mid[q * M + r] += v * depthwise.data[((di * KW + dj) * C + q) * M + r];
+              }
+            }
+          }
+        }
+        for (let k = 0; k < O; k++) {
+          let acc = 0;
+          for (let qr = 0; qr < C * M; qr++) acc += mid[qr] * pointwise.data[qr * O + k];
+          out[fmt.index(outShape, b, i, j, k)] = acc;
+        }
+      }
+    }
+  }
+  return { data: out, shape: outShape };
+}
+
+module.exports = {
+  effectiveKernelSize,
+  outputSizeAndPads,
+  geometry,
+  separableConv2dReference,
+};

@@ -1,0 +1,53 @@
+'use strict';
+// A second, independently maintained reference: TensorFlow.js's CPU backend.
+// separable_conv2d is depthwiseConv2d (strided/dilated/padded) followed by a
+// 1x1 VALID conv2d, exactly how TensorFlow composes it. tfjs only computes
+// NHWC on the CPU, so NCHW is handled by transposing in and out.
+
+const tf = require('@tensorflow/tfjs-core');
+require('@tensorflow/tfjs-backend-cpu');
+
+let ready = null;
+
+/** Selects the CPU backend once; await before calling separableConv2dTfjs. */
+function initTfjs() {
+  if (!ready) {
+    ready = (async () => {
+      // tfjs warns about debug mode / missing tfjs-node in Node; that noise is
+      // irrelevant here, and PROD mode also skips its per-op NaN checks.
+      tf.env().set('PROD', true);
+      await tf.setBackend('cpu');
+      await tf.ready();
+    })();
+  }
+  return ready;
+}
+
+/**
+ * Same contract as reference.separableConv2dReference (the normalized spec), but
+ * computed in float32 by tfjs. Returns { data: Float32Array, shape }.
+ */
+function separableConv2dTfjs(x, depthwise, pointwise, spec) {
+  if (tf.getBackend() !== 'cpu') throw new Error('tfjs_reference: call await initTfjs() first');
+  const nchw = spec.dataFormat === 'NCHW';
+  const [dh, dw] = spec.dilations || [1, 1];
+  // tfjs spells SAME/VALID in lower case and takes explicit pads in NHWC order.
+  const pad = typeof spec.padding === 'string'
+    ? spec.padding.toLowerCase()
+    : [[0, 0], [...spec.padding[0]], [...spec.padding[1]], [0, 0]];
+
+  const y = tf.tidy(() => {
+    let input = tf.tensor4d(Float32Array.from(x.data), x.shape, 'float32');
+    if (nchw) input = tf.transpose(input, [0, 2, 3, 1]);
+    const dwT = tf.tensor4d(Float32Array.from(depthwise.data), depthwise.shape, 'float32');
+    const pwT = tf.tensor4d(Float32Array.from(pointwise.data), pointwise.shape, 'float32');
+    const mid = tf.depthwiseConv2d(input, dwT, spec.strides, pad, 'NHWC', [dh, dw]);
+    const out = tf.conv2d(mid, pwT, 1, 'valid');
+    return nchw ? tf.transpose(out, [0, 3, 1, 2]) : out;
+  });
+  const result = { data: y.dataSync().slice(), shape: y.shape.slice() };
+  y.dispose();
+  return result;
+}
+
+module.exports = { initTfjs, separableConv2dTfjs };
