@@ -14,6 +14,10 @@ constexpr size_t kAlign = 64;  // a cache line, so threads' scratch never shares
 
 size_t align_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
+// Pixels per pointwise tile: enough that each panel of pointwise weights is reused many times
+// while the tile's intermediate (pixels x C*M floats) still fits in L2.
+constexpr int32_t kTilePixels = 64;
+
 // Below this many multiply-adds a wake-up of the pool costs more than it saves.
 constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
@@ -26,12 +30,13 @@ SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
   // Rows of one output row differ by less than the dilated kernel height, so a ring that
   // large holds them all without collisions; it never needs more rows than the image has.
   ring_rows_ = std::min((p_.k_h - 1) * p_.dilation_h + 1, p_.in_h);
+  tile_rows_ = std::min((kTilePixels + p_.out_w - 1) / p_.out_w, p_.out_h);
   depthwise_floats_ = static_cast<size_t>(p_.k_h) * p_.k_w * cm_stride_;
   const size_t tags_bytes = sizeof(int32_t) * ring_rows_;
   const size_t pointers_bytes = sizeof(const float*) * p_.k_h;
   ring_offset_ = align_up(tags_bytes + pointers_bytes);
   mid_offset_ = ring_offset_ + align_up(sizeof(float) * ring_rows_ * span_ * cm_stride_);
-  thread_bytes_ = mid_offset_ + align_up(sizeof(float) * p_.out_w * cm_stride_);
+  thread_bytes_ = mid_offset_ + align_up(sizeof(float) * tile_rows_ * p_.out_w * cm_stride_);
 }
 
 size_t SeparableConv2d::packed_weights_bytes() const {
@@ -60,43 +65,58 @@ void SeparableConv2d::run(const float* input, const float* packed, float* output
 
 void SeparableConv2d::run_rows(const float* input, const float* packed, float* output,
                                unsigned char* workspace, int64_t first_row, int64_t end_row) const {
-  auto* ring_tags = reinterpret_cast<int32_t*>(workspace);  // input row held by each slot
-  auto* rows = reinterpret_cast<const float**>(workspace + sizeof(int32_t) * ring_rows_);
+  // The row pointers come first: they need the strictest alignment (8 bytes on 64-bit hosts).
+  auto* rows = reinterpret_cast<const float**>(workspace);
+  auto* ring_tags = reinterpret_cast<int32_t*>(workspace + sizeof(const float*) * p_.k_h);
   auto* ring = reinterpret_cast<float*>(workspace + ring_offset_);
   auto* mid = reinterpret_cast<float*>(workspace + mid_offset_);
-  const size_t slot_floats = static_cast<size_t>(span_) * cm_stride_;
   const TensorStrides is = input_strides(p_);
   const TensorStrides os = output_strides(p_);
-  const float* packed_pointwise = packed + depthwise_floats_;
+  const size_t mid_row_floats = static_cast<size_t>(p_.out_w) * cm_stride_;
 
   int64_t ring_batch = -1;
-  for (int64_t row = first_row; row < end_row; ++row) {
+  for (int64_t row = first_row; row < end_row;) {
     const int32_t b = static_cast<int32_t>(row / p_.out_h);
-    const int32_t i = static_cast<int32_t>(row % p_.out_h);
+    const int32_t i0 = static_cast<int32_t>(row % p_.out_h);
+    // A tile stays inside one image: then its pixels are evenly strided in NHWC and NCHW alike.
+    const int32_t tile = static_cast<int32_t>(
+        std::min<int64_t>({tile_rows_, end_row - row, p_.out_h - i0}));
     if (b != ring_batch) {
       std::fill(ring_tags, ring_tags + ring_rows_, -1);
       ring_batch = b;
     }
-    for (int32_t di = 0; di < p_.k_h; ++di) {
-      const int32_t y = i * p_.stride_h + di * p_.dilation_h - p_.pad_top;
-      if (y < 0 || y >= p_.in_h) {
-        rows[di] = nullptr;
-        continue;
-      }
-      const int32_t slot = y % ring_rows_;
-      float* slot_data = ring + slot * slot_floats;
-      if (ring_tags[slot] != y) {
-        pack_input_row_f32(input + b * is.n + y * is.h, is.w, is.c, p_.in_w, p_.in_c,
-                           p_.multiplier, p_.pad_left, span_, cm_stride_, slot_data);
-        ring_tags[slot] = y;
-      }
-      rows[di] = slot_data;
+    for (int32_t t = 0; t < tile; ++t) {
+      depthwise_row(input + b * is.n, packed, i0 + t, ring_tags, rows, ring,
+                    mid + t * mid_row_floats);
     }
-    dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, p_.stride_w, p_.dilation_w,
-                           cm_stride_, mid);
-    pointwise_f32_simd128(mid, p_.out_w, cm_stride_, cm_count_, packed_pointwise, p_.out_c,
-                          output + b * os.n + i * os.h, os.w, os.c);
+    pointwise_f32_simd128(mid, tile * p_.out_w, cm_stride_, cm_count_, packed + depthwise_floats_,
+                          p_.out_c, output + b * os.n + i0 * os.h, os.w, os.c);
+    row += tile;
   }
+}
+
+void SeparableConv2d::depthwise_row(const float* image, const float* packed, int32_t i,
+                                    int32_t* ring_tags, const float** rows, float* ring,
+                                    float* mid) const {
+  const TensorStrides is = input_strides(p_);
+  const size_t slot_floats = static_cast<size_t>(span_) * cm_stride_;
+  for (int32_t di = 0; di < p_.k_h; ++di) {
+    const int32_t y = i * p_.stride_h + di * p_.dilation_h - p_.pad_top;
+    if (y < 0 || y >= p_.in_h) {
+      rows[di] = nullptr;
+      continue;
+    }
+    const int32_t slot = y % ring_rows_;
+    float* slot_data = ring + slot * slot_floats;
+    if (ring_tags[slot] != y) {
+      pack_input_row_f32(image + y * is.h, is.w, is.c, p_.in_w, p_.in_c, p_.multiplier,
+                         p_.pad_left, span_, cm_stride_, slot_data);
+      ring_tags[slot] = y;
+    }
+    rows[di] = slot_data;
+  }
+  dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, p_.stride_w, p_.dilation_w,
+                         cm_stride_, mid);
 }
 
 }  // namespace sepconv

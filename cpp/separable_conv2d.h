@@ -1,7 +1,8 @@
-// The fused separable convolution operator: for each output row it packs the input rows it
-// needs (kept in a per-thread ring, so stride-1 rows are packed once), runs the depthwise row
-// kernel into a one-row intermediate and feeds it straight to the pointwise kernel. The full
-// [N,OH,OW,C*M] intermediate never exists.
+// The fused separable convolution operator. Output rows are processed in tiles of a few rows:
+// for each row it packs the input rows it needs (kept in a per-thread ring, so stride-1 rows
+// are packed once) and runs the depthwise row kernel into the tile's intermediate; then the
+// pointwise kernel turns the whole tile into output. The full [N,OH,OW,C*M] intermediate never
+// exists: per thread it is at most one tile, about kTilePixels pixels.
 //
 // The caller owns all memory: it asks for the sizes, allocates, and passes the buffers in, so a
 // failed allocation is the caller's clean error, never an abort here.
@@ -32,12 +33,16 @@ class SeparableConv2d {
  private:
   void run_rows(const float* input, const float* packed, float* output, unsigned char* workspace,
                 int64_t first_row, int64_t end_row) const;
+  // Depthwise output row i of image b into mid, packing input rows into the ring as needed.
+  void depthwise_row(const float* image, const float* packed, int32_t i, int32_t* ring_tags,
+                     const float** rows, float* ring, float* mid) const;
 
   SepConvParams p_;
   int32_t cm_count_;         // depthwise output channels, C*M
   int32_t cm_stride_;        // cm_count_ rounded up to a SIMD vector
   int32_t span_;             // padded input pixels one output row reads
   int32_t ring_rows_;        // packed input rows cached per thread
+  int32_t tile_rows_;        // output rows per pointwise tile
   size_t depthwise_floats_;  // packed depthwise weights, before the pointwise panels
   size_t ring_offset_;       // byte offsets inside one thread's workspace
   size_t mid_offset_;
