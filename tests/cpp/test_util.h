@@ -1,0 +1,172 @@
+// Helpers shared by the native tests: TF-style geometry, seeded data, and one comparison that
+// says which configuration failed.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "separable_conv2d_reference.h"
+#include "sepconv_params.h"
+
+namespace sepconv {
+namespace test {
+
+enum class Padding { kSame, kValid, kExplicit };
+
+// A convolution as a TensorFlow caller states it; make_params derives what SepConvParams holds.
+struct ConvSpec {
+  int32_t batch = 1, in_h = 1, in_w = 1, in_c = 1;
+  int32_t k_h = 1, k_w = 1, multiplier = 1, out_c = 1;
+  int32_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  Padding padding = Padding::kValid;
+  int32_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;  // kExplicit only
+  bool nchw = false;
+};
+
+struct AxisGeometry {
+  int32_t out;  // < 1 when the kernel does not fit
+  int32_t pad_before;
+};
+
+// TensorFlow's output size and leading padding along one axis.
+inline AxisGeometry axis_geometry(Padding padding, int32_t in, int32_t k, int32_t stride,
+                                  int32_t dilation, int32_t pad_before, int32_t pad_after) {
+  const int32_t effective = (k - 1) * dilation + 1;
+  switch (padding) {
+    case Padding::kSame: {
+      const int32_t out = (in + stride - 1) / stride;
+      const int32_t total = std::max((out - 1) * stride + effective - in, 0);
+      return {out, total / 2};  // an odd total puts the extra zero after the image
+    }
+    case Padding::kValid: {
+      const int32_t span = in - effective + 1;  // a span <= 0 gives an output < 1, as it should
+      return {(span + stride - 1) / stride, 0};
+    }
+    case Padding::kExplicit: {
+      const int32_t span = in + pad_before + pad_after - effective;
+      // Division truncates toward zero: -1 / 2 + 1 would claim one output, so guard it.
+      return {span >= 0 ? span / stride + 1 : 0, pad_before};
+    }
+  }
+  return {0, 0};
+}
+
+inline SepConvParams make_params(const ConvSpec& s) {
+  const AxisGeometry h =
+      axis_geometry(s.padding, s.in_h, s.k_h, s.stride_h, s.dilation_h, s.pad_top, s.pad_bottom);
+  const AxisGeometry w =
+      axis_geometry(s.padding, s.in_w, s.k_w, s.stride_w, s.dilation_w, s.pad_left, s.pad_right);
+  SepConvParams p;
+  p.batch = s.batch;
+  p.in_h = s.in_h;
+  p.in_w = s.in_w;
+  p.in_c = s.in_c;
+  p.k_h = s.k_h;
+  p.k_w = s.k_w;
+  p.multiplier = s.multiplier;
+  p.out_c = s.out_c;
+  p.out_h = h.out;
+  p.out_w = w.out;
+  p.stride_h = s.stride_h;
+  p.stride_w = s.stride_w;
+  p.dilation_h = s.dilation_h;
+  p.dilation_w = s.dilation_w;
+  p.pad_top = h.pad_before;
+  p.pad_left = w.pad_before;
+  p.nchw = s.nchw;
+  return p;
+}
+
+// Element counts of the four tensors of one call.
+inline size_t input_floats(const SepConvParams& p) {
+  return size_t{1} * p.batch * p.in_h * p.in_w * p.in_c;
+}
+inline size_t depthwise_floats(const SepConvParams& p) {
+  return size_t{1} * p.k_h * p.k_w * p.in_c * p.multiplier;
+}
+inline size_t pointwise_floats(const SepConvParams& p) {
+  return size_t{1} * p.in_c * p.multiplier * p.out_c;
+}
+inline size_t output_floats(const SepConvParams& p) {
+  return size_t{1} * p.batch * p.out_h * p.out_w * p.out_c;
+}
+
+// The oracle's output for one call, as a fresh vector.
+inline std::vector<float> reference_output(const SepConvParams& p, const std::vector<float>& input,
+                                           const std::vector<float>& depthwise,
+                                           const std::vector<float>& pointwise) {
+  std::vector<float> output(output_floats(p));
+  separable_conv2d_reference(p, input.data(), depthwise.data(), pointwise.data(), output.data());
+  return output;
+}
+
+inline std::string describe(const SepConvParams& p) {
+  std::ostringstream s;
+  s << "input " << (p.nchw ? "NCHW " : "NHWC ") << p.batch << 'x' << p.in_h << 'x' << p.in_w << 'x'
+    << p.in_c << ", kernel " << p.k_h << 'x' << p.k_w << " M=" << p.multiplier << " O=" << p.out_c
+    << ", stride " << p.stride_h << ',' << p.stride_w << " dilation " << p.dilation_h << ','
+    << p.dilation_w << ", pad_top " << p.pad_top << " pad_left " << p.pad_left << ", output "
+    << p.out_h << 'x' << p.out_w;
+  return s.str();
+}
+
+inline int32_t random_int(std::mt19937& rng, int32_t lo, int32_t hi) {  // inclusive
+  return std::uniform_int_distribution<int32_t>(lo, hi)(rng);
+}
+
+inline std::vector<float> random_floats(size_t count, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float& v : values) v = dist(rng);
+  return values;
+}
+
+inline std::vector<float> nans(size_t count) {
+  return std::vector<float>(count, std::numeric_limits<float>::quiet_NaN());
+}
+
+// The tolerance for float kernels against a double-precision oracle.
+constexpr double kTolerance = 1e-5;
+
+// Passes when every |actual - expected| <= tolerance * (1 + max|expected|). A NaN matches only a
+// NaN: tests prefill outputs with NaN, so an element a kernel forgot to write fails, and an
+// expected NaN marks an element the kernel must leave untouched. tolerance 0 demands exact copies.
+inline ::testing::AssertionResult all_near(const std::vector<float>& expected,
+                                           const std::vector<float>& actual,
+                                           const std::string& config,
+                                           double tolerance = kTolerance) {
+  if (expected.size() != actual.size()) {
+    return ::testing::AssertionFailure()
+           << config << ": " << actual.size() << " elements, expected " << expected.size();
+  }
+  double scale = 0.0;
+  for (float e : expected) {
+    if (!std::isnan(e)) scale = std::max(scale, std::fabs(static_cast<double>(e)));
+  }
+  const double limit = tolerance * (1.0 + scale);
+  size_t mismatches = 0, first = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const bool both_nan = std::isnan(expected[i]) && std::isnan(actual[i]);
+    const double error = std::fabs(static_cast<double>(actual[i]) - expected[i]);
+    if (!both_nan && !(error <= limit)) {  // written so that a NaN error fails
+      if (mismatches++ == 0) first = i;
+    }
+  }
+  if (mismatches == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << config << ": " << mismatches << " of " << expected.size()
+         << " elements differ; first at index " << first << ": got " << actual[first]
+         << ", expected " << expected[first] << " (limit " << limit << ")";
+}
+
+}  // namespace test
+}  // namespace sepconv
