@@ -31,9 +31,11 @@ T* at(uintptr_t address) {
 
 size_t workspace_bytes(const SeparableConv2d& op) { return op.workspace_bytes(threads()); }
 
-void pack_weights(const SeparableConv2d& op, uintptr_t depthwise, uintptr_t pointwise,
+// bias == 0 means no bias.
+void pack_weights(const SepConvParams& p, uintptr_t depthwise, uintptr_t pointwise, uintptr_t bias,
                   uintptr_t packed) {
-  op.pack_weights(at<const float>(depthwise), at<const float>(pointwise), at<float>(packed));
+  sepconv::pack_weights(p, at<const float>(depthwise), at<const float>(pointwise),
+                        at<const float>(bias), at<float>(packed));
 }
 
 void run(const SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t output,
@@ -63,14 +65,17 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .field("dilationW", &SepConvParams::dilation_w)
       .field("padTop", &SepConvParams::pad_top)
       .field("padLeft", &SepConvParams::pad_left)
-      .field("nchw", &SepConvParams::nchw);
+      .field("nchw", &SepConvParams::nchw)
+      .field("outputMin", &SepConvParams::output_min)
+      .field("outputMax", &SepConvParams::output_max);
 
   emscripten::class_<SeparableConv2d>("SeparableConv2d")
       .constructor<const SepConvParams&>()
-      .function("packedWeightsBytes", &SeparableConv2d::packed_weights_bytes)
       .function("workspaceBytes", &workspace_bytes)
-      .function("packWeights", &pack_weights)
       .function("run", &run);
+
+  emscripten::function("packedWeightsBytes", &sepconv::packed_weights_bytes);
+  emscripten::function("packWeights", &pack_weights);
 
   emscripten::function("setThreads", &set_threads);
   emscripten::function("threads", &threads);

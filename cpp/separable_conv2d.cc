@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernels/dwconv_row_3x3_f32_simd128.h"
+#include "kernels/dwconv_row_5x5_f32_simd128.h"
 #include "kernels/dwconv_row_f32_simd128.h"
 #include "kernels/pack_input_row_f32.h"
 #include "kernels/pack_weights_f32.h"
@@ -14,6 +16,13 @@ constexpr size_t kAlign = 64;  // a cache line, so threads' scratch never shares
 
 size_t align_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
+int32_t cm_stride(const SepConvParams& p) { return round_up(depthwise_channels(p), 4); }
+
+// The packed depthwise weights come first, then the pointwise panels.
+size_t packed_depthwise_floats(const SepConvParams& p) {
+  return static_cast<size_t>(p.k_h) * p.k_w * cm_stride(p);
+}
+
 // Pixels per pointwise tile: enough that each panel of pointwise weights is reused many times
 // while the tile's intermediate (pixels x C*M floats) still fits in L2.
 constexpr int32_t kTilePixels = 64;
@@ -23,15 +32,26 @@ constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
 }  // namespace
 
+size_t packed_weights_bytes(const SepConvParams& p) {
+  return sizeof(float) *
+         (packed_depthwise_floats(p) + packed_pointwise_floats(depthwise_channels(p), p.out_c));
+}
+
+void pack_weights(const SepConvParams& p, const float* depthwise, const float* pointwise,
+                  const float* bias, float* packed) {
+  pack_depthwise_f32(depthwise, p.k_h * p.k_w, depthwise_channels(p), cm_stride(p), packed);
+  pack_pointwise_f32(pointwise, bias, depthwise_channels(p), p.out_c,
+                     packed + packed_depthwise_floats(p));
+}
+
 SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
   cm_count_ = depthwise_channels(p_);
-  cm_stride_ = round_up(cm_count_, 4);
+  cm_stride_ = cm_stride(p_);
   span_ = (p_.out_w - 1) * p_.stride_w + (p_.k_w - 1) * p_.dilation_w + 1;
   // Rows of one output row differ by less than the dilated kernel height, so a ring that
   // large holds them all without collisions; it never needs more rows than the image has.
   ring_rows_ = std::min((p_.k_h - 1) * p_.dilation_h + 1, p_.in_h);
   tile_rows_ = std::min((kTilePixels + p_.out_w - 1) / p_.out_w, p_.out_h);
-  depthwise_floats_ = static_cast<size_t>(p_.k_h) * p_.k_w * cm_stride_;
   const size_t tags_bytes = sizeof(int32_t) * ring_rows_;
   const size_t pointers_bytes = sizeof(const float*) * p_.k_h;
   ring_offset_ = align_up(tags_bytes + pointers_bytes);
@@ -39,17 +59,7 @@ SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
   thread_bytes_ = mid_offset_ + align_up(sizeof(float) * tile_rows_ * p_.out_w * cm_stride_);
 }
 
-size_t SeparableConv2d::packed_weights_bytes() const {
-  return sizeof(float) * (depthwise_floats_ + packed_pointwise_floats(cm_count_, p_.out_c));
-}
-
 size_t SeparableConv2d::workspace_bytes(int threads) const { return thread_bytes_ * threads; }
-
-void SeparableConv2d::pack_weights(const float* depthwise, const float* pointwise,
-                                   float* packed) const {
-  pack_depthwise_f32(depthwise, p_.k_h * p_.k_w, cm_count_, cm_stride_, packed);
-  pack_pointwise_f32(pointwise, cm_count_, p_.out_c, packed + depthwise_floats_);
-}
 
 void SeparableConv2d::run(const float* input, const float* packed, float* output, void* workspace,
                           ThreadPool& pool) const {
@@ -89,8 +99,9 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
       depthwise_row(input + b * is.n, packed, i0 + t, ring_tags, rows, ring,
                     mid + t * mid_row_floats);
     }
-    pointwise_f32_simd128(mid, tile * p_.out_w, cm_stride_, cm_count_, packed + depthwise_floats_,
-                          p_.out_c, output + b * os.n + i0 * os.h, os.w, os.c);
+    pointwise_f32_simd128(mid, tile * p_.out_w, cm_stride_, cm_count_,
+                          packed + packed_depthwise_floats(p_), p_.out_c, p_.output_min,
+                          p_.output_max, output + b * os.n + i0 * os.h, os.w, os.c);
     row += tile;
   }
 }
@@ -100,10 +111,12 @@ void SeparableConv2d::depthwise_row(const float* image, const float* packed, int
                                     float* mid) const {
   const TensorStrides is = input_strides(p_);
   const size_t slot_floats = static_cast<size_t>(span_) * cm_stride_;
+  bool all_rows = true;
   for (int32_t di = 0; di < p_.k_h; ++di) {
     const int32_t y = i * p_.stride_h + di * p_.dilation_h - p_.pad_top;
     if (y < 0 || y >= p_.in_h) {
       rows[di] = nullptr;
+      all_rows = false;
       continue;
     }
     const int32_t slot = y % ring_rows_;
@@ -115,8 +128,15 @@ void SeparableConv2d::depthwise_row(const float* image, const float* packed, int
     }
     rows[di] = slot_data;
   }
-  dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, p_.stride_w, p_.dilation_w,
-                         cm_stride_, mid);
+  if (all_rows && p_.k_h == 3 && p_.k_w == 3) {
+    dwconv_row_3x3_f32_simd128(rows, packed, p_.out_w, p_.stride_w, p_.dilation_w, cm_stride_, mid);
+  } else if (p_.k_w == 5) {
+    dwconv_row_5x5_f32_simd128(rows, p_.k_h, packed, p_.out_w, p_.stride_w, p_.dilation_w,
+                               cm_stride_, mid);
+  } else {
+    dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, p_.stride_w, p_.dilation_w,
+                           cm_stride_, mid);
+  }
 }
 
 }  // namespace sepconv

@@ -16,17 +16,22 @@
 
 namespace sepconv {
 
+// Packed weights depend only on the filters (k_h, k_w, in_c, multiplier, out_c), so one packing
+// serves every input shape.
+size_t packed_weights_bytes(const SepConvParams& p);
+
+// depthwise [KH,KW,C,M], pointwise [C*M,O] and bias [O] (or null) -> the layout the kernels read.
+void pack_weights(const SepConvParams& p, const float* depthwise, const float* pointwise,
+                  const float* bias, float* packed);
+
 class SeparableConv2d {
  public:
   explicit SeparableConv2d(const SepConvParams& params);
 
-  size_t packed_weights_bytes() const;
   size_t workspace_bytes(int threads) const;
 
-  // depthwise [KH,KW,C,M] and pointwise [C*M,O] -> the layout the kernels read.
-  void pack_weights(const float* depthwise, const float* pointwise, float* packed) const;
-
-  // input and output in the params' layout; workspace of workspace_bytes(pool.threads()).
+  // input and output in the params' layout; packed by pack_weights; workspace of
+  // workspace_bytes(pool.threads()).
   void run(const float* input, const float* packed, float* output, void* workspace,
            ThreadPool& pool) const;
 
@@ -43,7 +48,6 @@ class SeparableConv2d {
   int32_t span_;             // padded input pixels one output row reads
   int32_t ring_rows_;        // packed input rows cached per thread
   int32_t tile_rows_;        // output rows per pointwise tile
-  size_t depthwise_floats_;  // packed depthwise weights, before the pointwise panels
   size_t ring_offset_;       // byte offsets inside one thread's workspace
   size_t mid_offset_;
   size_t thread_bytes_;

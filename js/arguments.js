@@ -139,11 +139,14 @@ function windowGeometry(context, axisName, size, kernel, stride, dilation, paddi
   return { out, before };
 }
 
-/**
- * Validates a call and returns everything the operator needs:
- * { params (the wasm SepConvParams), input, depthwise, pointwise (Float32Arrays), outputShape }.
- */
-function prepareCall(x, depthwiseFilter, pointwiseFilter, options) {
+const ACTIVATIONS = {
+  linear: [-Infinity, Infinity],
+  relu: [0, Infinity],
+  relu6: [0, 6],
+};
+
+/** Options shared by a layer's every run: { context, nchw, strides, padding, dilations, outputMin, outputMax }. */
+function parseOptions(options) {
   const context = { name: undefined };
   if (options === null || typeof options !== 'object') {
     fail(context, 'BAD_OPTIONS', `options must be an object with at least strides and padding; got ${describe(options)}`);
@@ -161,34 +164,74 @@ function prepareCall(x, depthwiseFilter, pointwiseFilter, options) {
     fail(context, 'BAD_DILATIONS',
       `dilations > 1 require strides of 1 (TensorFlow forbids both at once); got dilations ${describe(dilations)} and strides ${describe(strides)}`);
   }
-
-  const layout = nchw ? '[N,C,H,W]' : '[N,H,W,C]';
-  const input = checkTensor(context, x, 'input', layout, 0);
-  const [batch, inC, inH, inW] = nchw ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
-  const depthwise = checkTensor(context, depthwiseFilter, 'depthwiseFilter', '[KH,KW,C,M]');
-  const [kH, kW, dwC, multiplier] = depthwise.shape;
-  if (dwC !== inC) {
-    fail(context, 'BAD_SHAPE',
-      `depthwiseFilter must have shape [KH,KW,C,M] with C = ${inC} (the input's channels); got ${describe(depthwise.shape)} for input ${describe(input.shape)}`);
+  const activation = options.activation === undefined ? 'linear' : options.activation;
+  if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, activation)) {
+    fail(context, 'BAD_OPTIONS', `activation must be 'linear', 'relu' or 'relu6'; got ${describe(activation)}`);
   }
+  const [outputMin, outputMax] = ACTIVATIONS[activation];
+  return { context, nchw, strides, padding, dilations, outputMin, outputMax, bias: options.bias };
+}
+
+function checkInput(opts, x) {
+  return checkTensor(opts.context, x, 'input', opts.nchw ? '[N,C,H,W]' : '[N,H,W,C]', 0);
+}
+
+/** The filters and bias: { kH, kW, inC, multiplier, outC, depthwise, pointwise, bias (or null) }. */
+function checkFilters(opts, depthwiseFilter, pointwiseFilter) {
+  const { context } = opts;
+  const depthwise = checkTensor(context, depthwiseFilter, 'depthwiseFilter', '[KH,KW,C,M]');
+  const [kH, kW, inC, multiplier] = depthwise.shape;
   const pointwise = checkTensor(context, pointwiseFilter, 'pointwiseFilter', '[1,1,C*M,O]');
   const cm = inC * multiplier;
   const [p0, p1, pwIn, outC] = pointwise.shape;
   if (p0 !== 1 || p1 !== 1 || pwIn !== cm) {
     fail(context, 'BAD_SHAPE', `pointwiseFilter must have shape [1,1,C*M,O] = [1,1,${cm},*]; got ${describe(pointwise.shape)}`);
   }
-
-  const [rowPadding, colPadding] = typeof padding === 'string' ? [padding, padding] : padding;
-  const rows = windowGeometry(context, 'height', inH, kH, strides[0], dilations[0], rowPadding);
-  const cols = windowGeometry(context, 'width', inW, kW, strides[1], dilations[1], colPadding);
-  const params = {
-    batch, inH, inW, inC, kH, kW, multiplier, outC,
-    outH: rows.out, outW: cols.out,
-    strideH: strides[0], strideW: strides[1], dilationH: dilations[0], dilationW: dilations[1],
-    padTop: rows.before, padLeft: cols.before, nchw,
-  };
-  const outputShape = nchw ? [batch, outC, rows.out, cols.out] : [batch, rows.out, cols.out, outC];
-  return { context, params, input: input.data, depthwise: depthwise.data, pointwise: pointwise.data, outputShape };
+  let bias = null;
+  if (opts.bias !== undefined) {
+    if (!(opts.bias instanceof Float32Array) && !(opts.bias instanceof Float64Array)) {
+      fail(context, 'BAD_DTYPE', `bias must be a Float32Array or Float64Array of length O = ${outC}; got ${describe(opts.bias)}`);
+    }
+    if (opts.bias.length !== outC) {
+      fail(context, 'BAD_SHAPE', `bias must have length O = ${outC} (the pointwise filter's outputs); got ${opts.bias.length}`);
+    }
+    bias = opts.bias instanceof Float32Array ? opts.bias : Float32Array.from(opts.bias);
+  }
+  return { kH, kW, inC, multiplier, outC, depthwise: depthwise.data, pointwise: pointwise.data, bias };
 }
 
-module.exports = { prepareCall, fail };
+/** The wasm operator's SepConvParams for the filters alone (packing needs nothing else). */
+function filterParams(opts, filters) {
+  return geometryParams(opts, filters, [0, 0, 0], [{ out: 0, before: 0 }, { out: 0, before: 0 }]);
+}
+
+function geometryParams(opts, filters, [batch, inH, inW], [rows, cols]) {
+  const { kH, kW, inC, multiplier, outC } = filters;
+  return {
+    batch, inH, inW, inC, kH, kW, multiplier, outC,
+    outH: rows.out, outW: cols.out,
+    strideH: opts.strides[0], strideW: opts.strides[1],
+    dilationH: opts.dilations[0], dilationW: opts.dilations[1],
+    padTop: rows.before, padLeft: cols.before, nchw: opts.nchw,
+    outputMin: opts.outputMin, outputMax: opts.outputMax,
+  };
+}
+
+/** An input against the layer's options and filters: { params, input (Float32Array), outputShape }. */
+function prepareRun(opts, filters, input) {
+  const { context, nchw, strides, dilations, padding } = opts;
+  const [batch, inC, inH, inW] = nchw ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
+  if (inC !== filters.inC) {
+    const dwShape = [filters.kH, filters.kW, filters.inC, filters.multiplier];
+    fail(context, 'BAD_SHAPE',
+      `depthwiseFilter must have shape [KH,KW,C,M] with C = ${inC} (the input's channels); got ${describe(dwShape)} for input ${describe(input.shape)}`);
+  }
+  const [rowPadding, colPadding] = typeof padding === 'string' ? [padding, padding] : padding;
+  const rows = windowGeometry(context, 'height', inH, filters.kH, strides[0], dilations[0], rowPadding);
+  const cols = windowGeometry(context, 'width', inW, filters.kW, strides[1], dilations[1], colPadding);
+  const { outC } = filters;
+  const outputShape = nchw ? [batch, outC, rows.out, cols.out] : [batch, rows.out, cols.out, outC];
+  return { params: geometryParams(opts, filters, [batch, inH, inW], [rows, cols]), input: input.data, outputShape };
+}
+
+module.exports = { parseOptions, checkInput, checkFilters, filterParams, prepareRun };

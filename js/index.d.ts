@@ -26,11 +26,16 @@ export interface SeparableConv2dOptions {
   dilations?: number | [number, number];
   /** Shown at the start of error messages, to tell layers apart. */
   name?: string;
+  /** Added to each output channel after the pointwise sum (length O), as in Keras's SeparableConv2D. */
+  bias?: Float32Array | Float64Array;
+  /** Applied last, fused in the same pass: relu = max(x, 0), relu6 = min(max(x, 0), 6). NaN stays NaN. Default 'linear'. */
+  activation?: 'linear' | 'relu' | 'relu6';
 }
 
 export type SeparableConv2dErrorCode =
   | 'BAD_OPTIONS' | 'BAD_TENSOR' | 'BAD_DTYPE' | 'BAD_SHAPE' | 'BAD_STRIDES' | 'BAD_DILATIONS'
-  | 'BAD_PADDING' | 'BAD_DATA_FORMAT' | 'BAD_OUTPUT_SIZE' | 'TOO_LARGE' | 'NOT_BUILT' | 'NOT_INITIALIZED';
+  | 'BAD_PADDING' | 'BAD_DATA_FORMAT' | 'BAD_OUTPUT_SIZE' | 'TOO_LARGE' | 'NOT_BUILT' | 'NOT_INITIALIZED'
+  | 'DISPOSED' | 'NOT_SUPPORTED';
 
 /** Thrown for every invalid argument or unsatisfiable request; the module keeps working afterwards. */
 export class SeparableConv2dError extends Error {
@@ -73,6 +78,24 @@ export function separableConv2dSync(
   pointwiseFilter: Tensor4D,
   options: SeparableConv2dOptions,
 ): OutputTensor;
+
+/** A separable convolution whose weights were packed once; runs on any input with C channels. */
+export class SeparableConv2dLayer {
+  private constructor();
+  /** Computes the layer on `input` ([N,H,W,C] or [N,C,H,W]). */
+  run(input: Tensor4D): Promise<OutputTensor>;
+  /** The same, blocking. */
+  runSync(input: Tensor4D): OutputTensor;
+  /** Frees the packed weights (also done when the layer is garbage-collected). Safe to call twice. */
+  dispose(): void;
+}
+
+/** Packs the filters (and bias) once, for repeated runs. */
+export function createSeparableConv2d(
+  depthwiseFilter: Tensor4D,
+  pointwiseFilter: Tensor4D,
+  options: SeparableConv2dOptions,
+): Promise<SeparableConv2dLayer>;
 
 /** Which build runs and how; null before init(). */
 export function getBackendInfo(): BackendInfo | null;

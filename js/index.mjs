@@ -1,5 +1,8 @@
 // ES module entry: the CommonJS implementation, re-exported by name.
 import api from './index.js';
 
-export const { init, separableConv2d, separableConv2dSync, getBackendInfo, dispose, SeparableConv2dError } = api;
+export const {
+  init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, dispose,
+  SeparableConv2dError, SeparableConv2dLayer,
+} = api;
 export default api;

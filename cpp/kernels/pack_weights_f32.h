@@ -19,11 +19,13 @@ void pack_depthwise_f32(const float* depthwise, int32_t taps, int32_t cm_count, 
                         float* packed);
 
 inline size_t packed_pointwise_floats(int32_t cm_count, int32_t out_c) {
-  return static_cast<size_t>(cm_count) * round_up(out_c, kPointwisePanel);
+  return static_cast<size_t>(cm_count + 1) * round_up(out_c, kPointwisePanel);
 }
 
-// [cm_count][out_c] -> panels of kPointwisePanel output channels: packed[panel][cm][lane],
-// zero-filled lanes past out_c.
-void pack_pointwise_f32(const float* pointwise, int32_t cm_count, int32_t out_c, float* packed);
+// bias [out_c] (or null: zeros) and pointwise [cm_count][out_c] -> panels of kPointwisePanel
+// output channels, each its bias then its weights: packed[panel][1 + cm][lane], zero-filled
+// lanes past out_c. The bias leads so the kernel starts its accumulators from it.
+void pack_pointwise_f32(const float* pointwise, const float* bias, int32_t cm_count, int32_t out_c,
+                        float* packed);
 
 }  // namespace sepconv

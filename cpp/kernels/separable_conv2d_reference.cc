@@ -1,11 +1,12 @@
 #include "separable_conv2d_reference.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace sepconv {
 
 void separable_conv2d_reference(const SepConvParams& p, const float* input, const float* depthwise,
-                                const float* pointwise, float* output) {
+                                const float* pointwise, const float* bias, float* output) {
   const TensorStrides is = input_strides(p);
   const TensorStrides os = output_strides(p);
   const int32_t cm_count = depthwise_channels(p);
@@ -31,9 +32,12 @@ void separable_conv2d_reference(const SepConvParams& p, const float* input, cons
           }
         }
         for (int32_t k = 0; k < p.out_c; ++k) {
-          double sum = 0.0;
+          double sum = bias != nullptr ? bias[k] : 0.0;
           for (int32_t cm = 0; cm < cm_count; ++cm) sum += mid[cm] * pointwise[cm * p.out_c + k];
-          output[b * os.n + i * os.h + j * os.w + k * os.c] = static_cast<float>(sum);
+          // std::max/min return their first argument when it is NaN, so NaN propagates.
+          const float clamped =
+              std::min(std::max(static_cast<float>(sum), p.output_min), p.output_max);
+          output[b * os.n + i * os.h + j * os.w + k * os.c] = clamped;
         }
       }
     }

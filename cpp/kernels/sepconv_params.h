@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace sepconv {
 
@@ -15,6 +16,10 @@ struct SepConvParams {
   int32_t stride_h, stride_w, dilation_h, dilation_w;
   int32_t pad_top, pad_left;                 // zeros before the first row / column
   bool nchw;                                 // layout of input and output; filters never change
+  // The fused activation as a clamp of every output: linear (the default), relu [0, inf),
+  // relu6 [0, 6]. NaN stays NaN, as the clamp propagates it.
+  float output_min = -std::numeric_limits<float>::infinity();
+  float output_max = std::numeric_limits<float>::infinity();
 };
 
 // Element strides of a 4-D activation tensor by role, so one kernel serves NHWC and NCHW.

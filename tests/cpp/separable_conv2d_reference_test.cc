@@ -2,6 +2,7 @@
 // the fast paths compare against TensorFlow's semantics, not against a shared mistake.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -168,6 +169,45 @@ TEST(SeparableConv2dReference, MultiplierOrdersIntermediateChannelsByInputChanne
   const std::vector<float> expected = {1, 10, 200, 2000};
   EXPECT_TRUE(all_near(expected, reference_output(p, {1, 2}, {1, 10, 100, 1000}, pointwise),
                        describe(p), 0));
+}
+
+// Bias is added before the clamp: with relu6 each output below is pushed across a different
+// part of the range (clipped at 0, inside, exactly 6, clipped at 6) only because of its bias.
+TEST(SeparableConv2dReference, BiasThenRelu6) {
+  ConvSpec s = column(4, 2);
+  s.out_c = 2;
+  const SepConvParams p = make_params(s);
+  ASSERT_EQ(p.out_h, 3);
+  // mid[i] = in[i] + 10 * in[i+1] = {1, -10, 4}; channel 0 = mid + 2, channel 1 = -mid + 3.
+  const std::vector<float> input = {1, 0, -1, 0.5f};
+  const std::vector<float> depthwise = {1, 10};
+  const std::vector<float> pointwise = {1, -1};
+  const std::vector<float> bias = {2, 3};
+  const std::vector<float> linear_expected = {3, 2, -8, 13, 6, -1};  // [1,3,1,2], NHWC
+  EXPECT_TRUE(all_near(linear_expected, reference_output(p, input, depthwise, pointwise, bias),
+                       describe(p), 0));
+  const SepConvParams clamped = with_activation(p, relu6());
+  const std::vector<float> relu6_expected = {3, 2, 0, 6, 6, 0};
+  EXPECT_TRUE(all_near(relu6_expected,
+                       reference_output(clamped, input, depthwise, pointwise, bias),
+                       describe(clamped), 0));
+}
+
+// NaN passes every clamp; only the outputs whose window reads the NaN are NaN.
+TEST(SeparableConv2dReference, NanInputStaysNanUnderEveryActivation) {
+  ConvSpec s = column(4, 2);
+  s.out_c = 2;
+  const SepConvParams p = make_params(s);
+  const std::vector<float> input = {1, 0, -1, std::nanf("")};  // read by output row 2 only
+  const std::vector<float> relu6_expected = {3, 2, 0, 6, std::nanf(""), std::nanf("")};
+  for (const Activation& a : {linear(), relu(), relu6()}) {
+    const SepConvParams clamped = with_activation(p, a);
+    const std::vector<float> actual = reference_output(clamped, input, {1, 10}, {1, -1}, {2, 3});
+    EXPECT_TRUE(std::isnan(actual[4]) && std::isnan(actual[5])) << a.name;
+    // Rows 0 and 1 never see the NaN; under relu6 they are the hand-computed values above.
+    if (a.name == "relu6") EXPECT_TRUE(all_near(relu6_expected, actual, describe(clamped), 0));
+    for (int i = 0; i < 4; ++i) EXPECT_FALSE(std::isnan(actual[i])) << a.name << " element " << i;
+  }
 }
 
 // [N,H,W,C] -> [N,C,H,W].

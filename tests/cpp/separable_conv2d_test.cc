@@ -1,8 +1,10 @@
-// The fused operator against the oracle, over random geometries and with 1, 2 and 3 threads.
+// The fused operator against the oracle, over random geometries, biases and activations, with
+// 1, 2 and 3 threads.
 #include "separable_conv2d.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,48 +44,88 @@ ConvSpec random_spec(std::mt19937& rng) {
   return s;
 }
 
-// Packs and runs exactly as the bindings do, with buffers of exactly the sizes the operator asks
-// for (so ASan sees any overrun) and the output prefilled with NaN (so a skipped element fails).
+// The filters of one call; bias empty means none.
+struct Weights {
+  std::vector<float> depthwise, pointwise, bias;
+};
+
+Weights random_weights(const SepConvParams& p, std::mt19937& rng) {
+  Weights w;
+  w.depthwise = random_floats(depthwise_floats(p), rng);
+  w.pointwise = random_floats(pointwise_floats(p), rng);
+  w.bias = random_bias(p.out_c, rng);
+  return w;
+}
+
+// Packs as the bindings do, into a buffer of exactly the size asked for, so ASan sees any
+// overrun by the packer or, later, by the kernels reading it.
+std::vector<float> pack(const SepConvParams& p, const Weights& w) {
+  const size_t bytes = packed_weights_bytes(p);
+  EXPECT_EQ(bytes % sizeof(float), 0u);
+  std::vector<float> packed(bytes / sizeof(float));
+  pack_weights(p, w.depthwise.data(), w.pointwise.data(), data_or_null(w.bias), packed.data());
+  return packed;
+}
+
+std::vector<float> oracle_output(const SepConvParams& p, const std::vector<float>& input,
+                                 const Weights& w) {
+  return reference_output(p, input, w.depthwise, w.pointwise, w.bias);
+}
+
+// Runs as the bindings do, with a workspace of exactly the size asked for and the output
+// prefilled with `fill` (NaN by default, so a skipped element fails the comparison).
 std::vector<float> run_operator(const SepConvParams& p, const std::vector<float>& input,
-                                const std::vector<float>& depthwise,
-                                const std::vector<float>& pointwise, ThreadPool& pool) {
+                                const std::vector<float>& packed, ThreadPool& pool,
+                                float fill = std::nanf("")) {
   const SeparableConv2d op(p);
-  std::vector<float> packed(op.packed_weights_bytes() / sizeof(float));
-  op.pack_weights(depthwise.data(), pointwise.data(), packed.data());
   std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
-  std::vector<float> output = nans(output_floats(p));
+  std::vector<float> output(output_floats(p), fill);
   op.run(input.data(), packed.data(), output.data(), workspace.data(), pool);
   return output;
 }
 
 class SeparableConv2dTest : public ::testing::Test {
  protected:
-  // Random data for p, run on every pool, compared with the oracle.
-  ::testing::AssertionResult matches_reference(const SepConvParams& p, std::mt19937& rng) {
-    const std::vector<float> input = random_floats(input_floats(p), rng);
-    const std::vector<float> depthwise = random_floats(depthwise_floats(p), rng);
-    const std::vector<float> pointwise = random_floats(pointwise_floats(p), rng);
-    const std::vector<float> expected = reference_output(p, input, depthwise, pointwise);
+  // Runs p with `packed` on every pool and compares each output with `expected`.
+  ::testing::AssertionResult every_pool_matches(const SepConvParams& p,
+                                                const std::vector<float>& input,
+                                                const std::vector<float>& packed,
+                                                const std::vector<float>& expected,
+                                                const std::string& note,
+                                                float fill = std::nanf("")) {
     for (ThreadPool& pool : pools_) {
       const ::testing::AssertionResult result =
-          all_near(expected, run_operator(p, input, depthwise, pointwise, pool),
-                   describe(p) + ", " + std::to_string(pool.threads()) + " threads");
+          all_near(expected, run_operator(p, input, packed, pool, fill),
+                   describe(p) + note + ", " + std::to_string(pool.threads()) + " threads");
       if (!result) return result;
     }
     return ::testing::AssertionSuccess();
   }
 
+  // Random input, filters and bias for p (with p's activation), compared with the oracle.
+  ::testing::AssertionResult matches_reference(const SepConvParams& p, std::mt19937& rng) {
+    const std::vector<float> input = random_floats(input_floats(p), rng);
+    const Weights w = random_weights(p, rng);
+    return every_pool_matches(p, input, pack(p, w), oracle_output(p, input, w),
+                              w.bias.empty() ? ", no bias" : ", with bias");
+  }
+
   ThreadPool pools_[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
 };
 
+// A random geometry that fits (TF rejects the others before any kernel runs), with a random
+// activation.
+SepConvParams random_params(std::mt19937& rng) {
+  for (;;) {
+    const SepConvParams p = make_params(random_spec(rng));
+    if (p.out_h >= 1 && p.out_w >= 1) return with_activation(p, random_activation(rng));
+  }
+}
+
 TEST_F(SeparableConv2dTest, RandomConfigurationsMatchReference) {
   std::mt19937 rng(501);
-  int tested = 0;
-  while (tested < 400) {
-    const SepConvParams p = make_params(random_spec(rng));
-    if (p.out_h < 1 || p.out_w < 1) continue;  // the kernel does not fit: TF rejects it too
-    ASSERT_TRUE(matches_reference(p, rng));
-    ++tested;
+  for (int tested = 0; tested < 400; ++tested) {
+    ASSERT_TRUE(matches_reference(random_params(rng), rng));
   }
 }
 
@@ -130,7 +172,59 @@ TEST_F(SeparableConv2dTest, LargeConfigurationsSplitAcrossThreads) {
 
   std::mt19937 rng(502);
   for (const ConvSpec& spec : {wide, strided_nchw, dilated}) {
-    EXPECT_TRUE(matches_reference(make_params(spec), rng));
+    for (const Activation& activation : {linear(), relu6()}) {
+      EXPECT_TRUE(matches_reference(with_activation(make_params(spec), activation), rng));
+    }
+  }
+}
+
+// The bindings pack a layer's weights once and reuse them for every input shape, so packing
+// must depend on the filter fields alone. Shape B shares only A's filters; its batch, size,
+// stride, dilation, padding, layout and activation are drawn afresh.
+TEST_F(SeparableConv2dTest, OnePackingServesEveryInputShape) {
+  std::mt19937 rng(503);
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    const SepConvParams a = random_params(rng);
+    SepConvParams b;
+    do {
+      ConvSpec s = random_spec(rng);
+      s.k_h = a.k_h;
+      s.k_w = a.k_w;
+      s.in_c = a.in_c;
+      s.multiplier = a.multiplier;
+      s.out_c = a.out_c;
+      b = with_activation(make_params(s), random_activation(rng));
+    } while (b.out_h < 1 || b.out_w < 1);
+    ASSERT_EQ(packed_weights_bytes(a), packed_weights_bytes(b)) << describe(a) << " / " << describe(b);
+
+    const Weights w = random_weights(a, rng);
+    const std::vector<float> packed = pack(a, w);
+    // Stated directly: packing with B's params writes the very same floats.
+    ASSERT_TRUE(all_near(packed, pack(b, w), "packing for " + describe(b), 0));
+
+    for (const SepConvParams& p : {a, b}) {
+      const std::vector<float> input = random_floats(input_floats(p), rng);
+      ASSERT_TRUE(every_pool_matches(p, input, packed, oracle_output(p, input, w),
+                                     ", packed for " + describe(a)));
+    }
+  }
+}
+
+// A NaN in the input must reach exactly the outputs whose windows read it, whatever the
+// activation: the packing, the row ring and the tiles must neither drop it nor spread it.
+TEST_F(SeparableConv2dTest, NanInputsPropagateUnderEveryActivation) {
+  // Finite, outside every clamp, so an unwritten element cannot pass for an expected NaN.
+  constexpr float kUnwritten = -1.0e30f;
+  std::mt19937 rng(504);
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    const SepConvParams p = random_params(rng);
+    std::vector<float> input = random_floats(input_floats(p), rng);
+    for (int n = random_int(rng, 1, 3); n > 0; --n) {
+      input[random_int(rng, 0, static_cast<int32_t>(input.size()) - 1)] = std::nanf("");
+    }
+    const Weights w = random_weights(p, rng);
+    ASSERT_TRUE(every_pool_matches(p, input, pack(p, w), oracle_output(p, input, w),
+                                   ", NaN inputs", kUnwritten));
   }
 }
 

@@ -100,13 +100,69 @@ inline size_t output_floats(const SepConvParams& p) {
   return size_t{1} * p.batch * p.out_h * p.out_w * p.out_c;
 }
 
-// The oracle's output for one call, as a fresh vector.
+// An empty vector stands for "no bias": the APIs take a null pointer for it, and every call
+// has out_c >= 1, so a real bias is never empty.
+inline const float* data_or_null(const std::vector<float>& values) {
+  return values.empty() ? nullptr : values.data();
+}
+
+// The oracle's output for one call, as a fresh vector. bias empty: no bias.
 inline std::vector<float> reference_output(const SepConvParams& p, const std::vector<float>& input,
                                            const std::vector<float>& depthwise,
-                                           const std::vector<float>& pointwise) {
+                                           const std::vector<float>& pointwise,
+                                           const std::vector<float>& bias = {}) {
   std::vector<float> output(output_floats(p));
-  separable_conv2d_reference(p, input.data(), depthwise.data(), pointwise.data(), output.data());
+  separable_conv2d_reference(p, input.data(), depthwise.data(), pointwise.data(),
+                             data_or_null(bias), output.data());
   return output;
+}
+
+// The fused activation as the clamp the kernels apply.
+struct Activation {
+  std::string name;
+  float min, max;
+};
+
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
+
+inline Activation linear() { return {"linear", -kInfinity, kInfinity}; }
+inline Activation relu() { return {"relu", 0.0f, kInfinity}; }
+inline Activation relu6() { return {"relu6", 0.0f, 6.0f}; }
+
+// The three TensorFlow activations, or (a quarter of the time) an arbitrary finite [lo, hi].
+// The arbitrary bounds straddle the typical magnitude of the random test sums (about 1-3), so
+// both bounds actually clip some outputs and leave others inside.
+inline Activation random_activation(std::mt19937& rng) {
+  switch (std::uniform_int_distribution<int>(0, 3)(rng)) {
+    case 0:
+      return linear();
+    case 1:
+      return relu();
+    case 2:
+      return relu6();
+    default: {
+      const float lo = std::uniform_real_distribution<float>(-2.0f, 0.5f)(rng);
+      const float hi = lo + std::uniform_real_distribution<float>(0.25f, 2.5f)(rng);
+      std::ostringstream name;
+      name << '[' << lo << ", " << hi << ']';
+      return {name.str(), lo, hi};
+    }
+  }
+}
+
+inline SepConvParams with_activation(SepConvParams p, const Activation& a) {
+  p.output_min = a.min;
+  p.output_max = a.max;
+  return p;
+}
+
+// The clamp written out plainly, independently of the kernels' pmin/pmax and the oracle's
+// std::min/max: NaN stays NaN whatever the bounds.
+inline float clamp_output(float value, float lo, float hi) {
+  if (std::isnan(value)) return value;
+  if (value < lo) return lo;
+  if (value > hi) return hi;
+  return value;
 }
 
 inline std::string describe(const SepConvParams& p) {
@@ -115,7 +171,7 @@ inline std::string describe(const SepConvParams& p) {
     << p.in_c << ", kernel " << p.k_h << 'x' << p.k_w << " M=" << p.multiplier << " O=" << p.out_c
     << ", stride " << p.stride_h << ',' << p.stride_w << " dilation " << p.dilation_h << ','
     << p.dilation_w << ", pad_top " << p.pad_top << " pad_left " << p.pad_left << ", output "
-    << p.out_h << 'x' << p.out_w;
+    << p.out_h << 'x' << p.out_w << ", clamp [" << p.output_min << ", " << p.output_max << ']';
   return s.str();
 }
 
@@ -128,6 +184,13 @@ inline std::vector<float> random_floats(size_t count, std::mt19937& rng) {
   std::vector<float> values(count);
   for (float& v : values) v = dist(rng);
   return values;
+}
+
+// A random bias, or (a quarter of the time) none, so the null-bias path of every API that takes
+// one stays covered by the same random sweeps.
+inline std::vector<float> random_bias(size_t out_c, std::mt19937& rng) {
+  if (random_int(rng, 0, 3) == 0) return {};
+  return random_floats(out_c, rng);
 }
 
 inline std::vector<float> nans(size_t count) {

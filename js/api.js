@@ -1,0 +1,167 @@
+'use strict';
+
+// The public API, whatever the environment: init, separableConv2d (async and sync),
+// createSeparableConv2d (prepared layers), getBackendInfo, dispose. Only loading the wasm
+// module differs between Node.js and browsers; the entry points pass their loader in.
+
+const { SeparableConv2dError } = require('./errors');
+const { parseOptions, checkInput, checkFilters, filterParams, prepareRun } = require('./arguments');
+const { HeapLayer } = require('./heap_layer');
+
+// A layer nobody disposed frees its wasm memory when it is garbage-collected.
+const unreleased = new FinalizationRegistry((release) => release());
+
+/** A separable convolution with its weights packed once; run it on any number of inputs. */
+class SeparableConv2dLayer {
+  constructor(owner, opts, filters) {
+    this._owner = owner;
+    this._opts = opts;
+    this._filters = { ...filters, depthwise: null, pointwise: null, bias: null };  // packed now; keep no copies
+    this._heap = new HeapLayer(owner.module, opts, filters, filterParams(opts, filters));
+    const heap = this._heap;
+    unreleased.register(this, () => { if (!owner.disposed) heap.dispose(); }, this);
+  }
+
+  /** Computes the layer on input; blocking. */
+  runSync(input) {
+    if (!this._heap) throw new SeparableConv2dError('DISPOSED', 'this layer was disposed');
+    if (this._owner.disposed) {
+      throw new SeparableConv2dError('DISPOSED', 'this layer belongs to a module closed by dispose(); create it again');
+    }
+    const run = prepareRun(this._opts, this._filters, checkInput(this._opts, input));
+    return { data: this._heap.run(run), shape: run.outputShape };
+  }
+
+  /** Computes the layer on input. */
+  async run(input) {
+    return this.runSync(input);
+  }
+
+  /** Frees the packed weights; the layer cannot run afterwards. Safe to call twice. */
+  dispose() {
+    if (!this._heap) return;
+    unreleased.unregister(this);
+    if (!this._owner.disposed) this._heap.dispose();
+    this._heap = null;
+  }
+}
+
+/**
+ * @param loadModule ({threads}) => Promise<{module, variant, simd}>
+ * @param defaultThreads () => number
+ */
+function createApi(loadModule, defaultThreads) {
+  let loading = null;  // Promise of the loaded backend, shared by every caller
+  let backend = null;  // { module, variant, simd, threads, disposed } once loaded
+
+  function checkThreads(threads) {
+    if (threads === undefined) return defaultThreads();
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new SeparableConv2dError('BAD_OPTIONS', `init: threads must be an integer from 1 to 64; got ${String(threads)}`);
+    }
+    return threads;
+  }
+
+  /**
+   * Loads the wasm module once. Optional: the first call loads it too. Calls before it resolves wait.
+   * @param {{threads?: number}} [options]
+   */
+  function init(options = {}) {
+    let threads;
+    try {
+      threads = checkThreads(options.threads);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (loading) {
+      if (options.threads !== undefined && backend && backend.threads !== threads) {
+        return Promise.reject(new SeparableConv2dError('BAD_OPTIONS',
+          `init: already running with ${backend.threads} threads; call dispose() before init({ threads: ${threads} })`));
+      }
+      return loading.then(() => undefined);
+    }
+    loading = loadModule({ threads }).then((loaded) => {
+      backend = { ...loaded, threads, disposed: false };
+      return backend;
+    }, (error) => {
+      loading = null;
+      throw error;
+    });
+    return loading.then(() => undefined);
+  }
+
+  function requireBackend(what) {
+    if (!backend) {
+      throw new SeparableConv2dError('NOT_INITIALIZED', `${what} needs the module loaded first: await init()`);
+    }
+    return backend;
+  }
+
+  function createLayerSync(depthwiseFilter, pointwiseFilter, options) {
+    const owner = requireBackend('createSeparableConv2d');
+    const opts = parseOptions(options);
+    return new SeparableConv2dLayer(owner, opts, checkFilters(opts, depthwiseFilter, pointwiseFilter));
+  }
+
+  /**
+   * Packs the filters once for repeated runs: `await layer.run(x)`, `layer.runSync(x)`,
+   * `layer.dispose()`. Options as for separableConv2d, plus `bias` and `activation`.
+   */
+  async function createSeparableConv2d(depthwiseFilter, pointwiseFilter, options) {
+    await init();
+    return createLayerSync(depthwiseFilter, pointwiseFilter, options);
+  }
+
+  function compute(x, depthwiseFilter, pointwiseFilter, options) {
+    const owner = requireBackend('separableConv2dSync');
+    const opts = parseOptions(options);
+    const input = checkInput(opts, x);
+    const filters = checkFilters(opts, depthwiseFilter, pointwiseFilter);
+    const run = prepareRun(opts, filters, input);  // every check passes before memory is touched
+    const heap = new HeapLayer(owner.module, opts, filters, filterParams(opts, filters));
+    try {
+      return { data: heap.run(run), shape: run.outputShape };
+    } finally {
+      heap.dispose();
+    }
+  }
+
+  /** tf.nn.separable_conv2d. Resolves to {data: Float32Array, shape}. */
+  async function separableConv2d(x, depthwiseFilter, pointwiseFilter, options) {
+    await init();
+    return compute(x, depthwiseFilter, pointwiseFilter, options);
+  }
+
+  /** The same as separableConv2d, blocking; init() must have resolved first. */
+  function separableConv2dSync(x, depthwiseFilter, pointwiseFilter, options) {
+    return compute(x, depthwiseFilter, pointwiseFilter, options);
+  }
+
+  /** Which build runs and how: {variant, threads, simd, crossOriginIsolated}; null before init(). */
+  function getBackendInfo() {
+    if (!backend) return null;
+    return {
+      variant: backend.variant,
+      threads: backend.threads,
+      simd: backend.simd,
+      crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
+    };
+  }
+
+  /** Stops the worker threads and forgets the module; a later init() or call loads it again. */
+  function dispose() {
+    if (backend) {
+      backend.module.PThread.terminateAllThreads();
+      backend.disposed = true;  // its layers now refuse to run
+    }
+    backend = null;
+    loading = null;
+  }
+
+  return {
+    init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, dispose,
+    SeparableConv2dError, SeparableConv2dLayer,
+  };
+}
+
+module.exports = { createApi };

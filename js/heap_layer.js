@@ -1,0 +1,111 @@
+'use strict';
+
+// Memory handoff. A HeapLayer owns one block of wasm memory: the packed weights, made once. Each
+// run makes one more allocation (input, workspace, output), copies in, computes, copies out and
+// frees it, whatever happens.
+
+const { SeparableConv2dError } = require('./errors');
+
+// The wasm module's MAXIMUM_MEMORY; no single allocation may need more than this.
+const MAX_HEAP_BYTES = 2 ** 31;
+const ALIGN = 64;
+
+const alignUp = (bytes) => Math.ceil(bytes / ALIGN) * ALIGN;
+
+/** Lays out named byte sizes in one block: offsets and the total. */
+function layout(sizes) {
+  const offsets = {};
+  let total = 0;
+  for (const [key, bytes] of Object.entries(sizes)) {
+    offsets[key] = total;
+    total += alignUp(bytes);
+  }
+  return { offsets, total };
+}
+
+/** malloc, or a TOO_LARGE error that says what did not fit. */
+function allocate(module, context, bytes, what) {
+  const prefix = context.name ? `${context.name}: ` : '';
+  if (bytes > MAX_HEAP_BYTES) {
+    throw new SeparableConv2dError('TOO_LARGE',
+      `${prefix}${what} needs ${bytes} bytes of wasm memory; the limit is ${MAX_HEAP_BYTES}`);
+  }
+  const address = module._malloc(bytes);
+  if (address === 0) {
+    throw new SeparableConv2dError('TOO_LARGE', `${prefix}could not allocate ${bytes} bytes of wasm memory for ${what}`);
+  }
+  return address;
+}
+
+/** Copies typed arrays into a fresh block, runs fn(addressOf), frees the block. */
+function withBlock(module, context, what, sizes, arrays, fn) {
+  const { offsets, total } = layout(sizes);
+  const base = allocate(module, context, total, what);
+  try {
+    // Read the view after malloc: growing memory replaces the heap views.
+    for (const [key, array] of Object.entries(arrays)) module.HEAPF32.set(array, (base + offsets[key]) / 4);
+    return fn((key) => base + offsets[key]);
+  } finally {
+    module._free(base);
+  }
+}
+
+class HeapLayer {
+  /**
+   * @param module the loaded wasm module
+   * @param opts parsed options (arguments.parseOptions)
+   * @param filters checked filters (arguments.checkFilters)
+   * @param params the filters' SepConvParams (arguments.filterParams)
+   */
+  constructor(module, opts, filters, params) {
+    this.module = module;
+    this.context = opts.context;
+    const { depthwise, pointwise, bias } = filters;
+    this.packed = allocate(module, this.context, module.packedWeightsBytes(params), 'the packed weights');
+    try {
+      const arrays = bias ? { depthwise, pointwise, bias } : { depthwise, pointwise };
+      const sizes = Object.fromEntries(Object.entries(arrays).map(([key, a]) => [key, a.byteLength]));
+      withBlock(module, this.context, 'the filters', sizes, arrays, (at) => {
+        module.packWeights(params, at('depthwise'), at('pointwise'), bias ? at('bias') : 0, this.packed);
+      });
+    } catch (error) {
+      module._free(this.packed);
+      throw error;
+    }
+    this.op = null;     // the operator for the last input shape, reused while the shape repeats
+    this.opShape = '';
+  }
+
+  /** Computes one prepared run (arguments.prepareRun); returns the output as its own Float32Array. */
+  run({ params, input, outputShape }) {
+    const outputLength = outputShape.reduce((a, b) => a * b, 1);
+    if (outputLength === 0) return new Float32Array(0);  // a batch of 0, as in TensorFlow
+    const shape = `${params.batch},${params.inH},${params.inW}`;
+    if (shape !== this.opShape) {
+      this.releaseOp();
+      this.op = new this.module.SeparableConv2d(params);
+      this.opShape = shape;
+    }
+    const { module, op } = this;
+    const sizes = { input: input.byteLength, workspace: op.workspaceBytes(), output: outputLength * 4 };
+    return withBlock(module, this.context, 'this call (input, workspace and output)', sizes, { input }, (at) => {
+      op.run(at('input'), this.packed, at('output'), at('workspace'));
+      const start = at('output') / 4;
+      return module.HEAPF32.slice(start, start + outputLength);
+    });
+  }
+
+  releaseOp() {
+    if (this.op) this.op.delete();
+    this.op = null;
+    this.opShape = '';
+  }
+
+  dispose() {
+    this.releaseOp();
+    if (this.packed) this.module._free(this.packed);
+    this.packed = 0;
+  }
+}
+
+module.exports = { HeapLayer };
