@@ -2,6 +2,8 @@
 // wrapper validates arguments and owns every allocation; nothing here checks or allocates.
 #include <emscripten/bind.h>
 
+#include <malloc.h>
+
 #include <memory>
 
 #include "separable_conv2d.h"
@@ -23,6 +25,9 @@ void set_threads(int threads) {
 }
 
 int threads() { return pool()->threads(); }
+
+// Bytes the allocator has handed out and not taken back: exact, so a leak of any size shows.
+size_t heap_bytes_in_use() { return mallinfo().uordblks; }
 
 template <typename T>
 T* at(uintptr_t address) {
@@ -79,4 +84,5 @@ EMSCRIPTEN_BINDINGS(sepconv) {
 
   emscripten::function("setThreads", &set_threads);
   emscripten::function("threads", &threads);
+  emscripten::function("heapBytesInUse", &heap_bytes_in_use);
 }

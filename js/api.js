@@ -148,6 +148,19 @@ function createApi(loadModule, defaultThreads) {
     };
   }
 
+  /**
+   * The wasm module's memory: {wasmMemoryBytes (its size; it grows, never shrinks),
+   * heapBytesInUse (allocated now: layers' packed weights, nothing else between calls)}; null
+   * before init().
+   */
+  function getMemoryInfo() {
+    if (!backend || backend.disposed) return null;
+    return {
+      wasmMemoryBytes: backend.module.wasmMemory.buffer.byteLength,
+      heapBytesInUse: backend.module.heapBytesInUse(),
+    };
+  }
+
   /** Stops the worker threads and forgets the module; a later init() or call loads it again. */
   function dispose() {
     if (backend) {
@@ -159,8 +172,8 @@ function createApi(loadModule, defaultThreads) {
   }
 
   return {
-    init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, dispose,
-    SeparableConv2dError, SeparableConv2dLayer,
+    init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo,
+    dispose, SeparableConv2dError, SeparableConv2dLayer,
   };
 }
 

@@ -97,6 +97,16 @@ export function createSeparableConv2d(
   options: SeparableConv2dOptions,
 ): Promise<SeparableConv2dLayer>;
 
+export interface MemoryInfo {
+  /** Size of the wasm memory; it grows up to 2 GiB and never shrinks. */
+  wasmMemoryBytes: number;
+  /** Bytes allocated now: the packed weights of undisposed layers (nothing else between calls). */
+  heapBytesInUse: number;
+}
+
+/** The wasm module's memory, to check for leaks; null before init(). */
+export function getMemoryInfo(): MemoryInfo | null;
+
 /** Which build runs and how; null before init(). */
 export function getBackendInfo(): BackendInfo | null;
 

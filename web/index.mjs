@@ -6,7 +6,7 @@ import { loadModule, defaultThreads } from './load_module_browser.mjs';
 const api = createApi(loadModule, defaultThreads);
 
 export const {
-  init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, dispose,
-  SeparableConv2dError, SeparableConv2dLayer,
+  init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo,
+  dispose, SeparableConv2dError, SeparableConv2dLayer,
 } = api;
 export default api;

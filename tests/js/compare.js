@@ -10,8 +10,13 @@ const RELATIVE_TOLERANCE = 1e-5;
 /**
  * Compares two { data, shape } results. Returns null when they agree, otherwise
  * a human-readable description of the first disagreement (shape or values).
+ *
+ * `options.scale` (optional) is a magnitude to measure the tolerance against
+ * instead of max |expected| when it is larger. Used after a clamping activation
+ * (relu6 caps every value at 6): the rounding error was made before the clamp,
+ * at the pre-activation scale, and a 1-Lipschitz activation cannot enlarge it.
  */
-function mismatch(actual, expected) {
+function mismatch(actual, expected, options = {}) {
   const aShape = Array.from(actual.shape);
   const eShape = Array.from(expected.shape);
   if (JSON.stringify(aShape) !== JSON.stringify(eShape)) {
@@ -24,6 +29,7 @@ function mismatch(actual, expected) {
   for (let i = 0; i < expected.data.length; i++) {
     maxExpected = Math.max(maxExpected, Math.abs(expected.data[i]));
   }
+  if (options.scale !== undefined) maxExpected = Math.max(maxExpected, options.scale);
   const tolerance = RELATIVE_TOLERANCE * (1 + maxExpected);
   let worst = -1;
   let worstErr = 0;

@@ -78,6 +78,28 @@ function describeConfig(cfg) {
     ` (replay: drawConfig(${cfg.seed}${cfg.ranges ? ', ranges' : ''}) in tests/js/random.js)`;
 }
 
+/** cfg with another input size (same C, filters and options): see random.drawInputShapes. */
+function withInputShape(cfg, { N, H, W }) {
+  return { ...cfg, N, H, W };
+}
+
+/**
+ * A random input for cfg's input shape, seeded from cfg.seed and `variant` so
+ * that a layer's several inputs differ and replay. (tensorsFor's x is variant-free.)
+ */
+function inputFor(cfg, variant) {
+  const rng = mulberry32((cfg.seed * 31 + variant * 0x632be5ab + 0x165667b1) >>> 0);
+  return randomTensor(rng, inputShape(cfg));
+}
+
+/** A compact description of an epilogue from random.drawEpilogue, for failure messages. */
+function describeEpilogue({ bias, activation }) {
+  const b = bias === undefined ? 'none'
+    : `${bias.constructor.name}[${Array.from(bias, (v) => +v.toPrecision(6)).join(',')}]`;
+  return `bias=${b} activation=${activation === undefined ? '(omitted)' : activation}`;
+}
+
 module.exports = {
   inputShape, expectedOutputShape, tensorsFor, apiOptions, referenceSpec, describeConfig,
+  withInputShape, inputFor, describeEpilogue,
 };

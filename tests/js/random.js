@@ -102,4 +102,52 @@ function drawConfig(seed, ranges = DEFAULT_RANGES) {
   }
 }
 
-module.exports = { DEFAULT_RANGES, mulberry32, randInt, pick, randomTensor, drawConfig };
+/**
+ * A prepared layer's optional epilogue for cfg, seeded from cfg.seed on its own
+ * stream (so drawConfig's shapes and tensorsFor's data are unchanged):
+ *   { bias: undefined | Float32Array | Float64Array (length cfg.O),
+ *     activation: undefined (omitted: the default 'linear') | 'linear' | 'relu' | 'relu6' }
+ * Bias scales up to 8 so that relu6 sometimes saturates and relu often cuts.
+ */
+function drawEpilogue(cfg) {
+  const rng = mulberry32((cfg.seed ^ 0x5bd1e995) >>> 0);
+  let bias;
+  const kind = pick(rng, ['none', 'f32', 'f32', 'f64']);
+  if (kind !== 'none') {
+    const scale = pick(rng, [0.5, 2, 8]);
+    bias = kind === 'f64' ? new Float64Array(cfg.O) : new Float32Array(cfg.O);
+    for (let k = 0; k < cfg.O; k++) bias[k] = (rng() * 2 - 1) * scale;
+  }
+  const activation = pick(rng, [undefined, 'linear', 'relu', 'relu', 'relu6', 'relu6']);
+  return { bias, activation };
+}
+
+/**
+ * `count` input shapes {N, H, W} for a layer drawn as cfg: the first is cfg's
+ * own, the others are re-drawn in the same ranges (same C, filters and options)
+ * until each is distinct and gives a non-empty output. Pure function of cfg.seed.
+ */
+function drawInputShapes(cfg, count) {
+  const ranges = cfg.ranges || DEFAULT_RANGES;
+  const rng = mulberry32((cfg.seed ^ 0x27d4eb2f) >>> 0);
+  const shapes = [{ N: cfg.N, H: cfg.H, W: cfg.W }];
+  const seen = new Set([`${cfg.N},${cfg.H},${cfg.W}`]);
+  while (shapes.length < count) {
+    const s = {
+      N: randInt(rng, ranges.N[0], ranges.N[1]),
+      H: randInt(rng, ranges.H[0], ranges.H[1]),
+      W: randInt(rng, ranges.W[0], ranges.W[1]),
+    };
+    const key = `${s.N},${s.H},${s.W}`;
+    const { outH, outW } = geometry(s.H, s.W, cfg.KH, cfg.KW, cfg);
+    if (outH >= 1 && outW >= 1 && !seen.has(key)) {
+      seen.add(key);
+      shapes.push(s);
+    }
+  }
+  return shapes;
+}
+
+module.exports = {
+  DEFAULT_RANGES, mulberry32, randInt, pick, randomTensor, drawConfig, drawEpilogue, drawInputShapes,
+};

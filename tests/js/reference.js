@@ -127,9 +127,36 @@ function separableConv2dReference(x, depthwise, pointwise, spec) {
   return { data: out, shape: outShape };
 }
 
+/**
+ * The layer's epilogue in float64, applied to a separableConv2dReference result:
+ *   out = act(conv + bias[k]),  relu = max(v, 0),  relu6 = min(max(v, 0), 6)
+ * where k is the output channel (the last axis in NHWC, axis 1 in NCHW). `bias`
+ * may be undefined (no bias); `activation` undefined means 'linear'. NaN stays
+ * NaN under every activation. Returns a new { data: Float64Array, shape }.
+ */
+function applyBiasActivation(result, bias, activation, dataFormat) {
+  const act = activation === undefined ? 'linear' : activation;
+  if (!['linear', 'relu', 'relu6'].includes(act)) throw new Error(`reference: unknown activation ${act}`);
+  const nchw = dataFormat === 'NCHW';
+  const O = nchw ? result.shape[1] : result.shape[3];
+  const plane = nchw ? result.shape[2] * result.shape[3] : 1; // elements per channel run
+  if (bias !== undefined && bias.length !== O) throw new Error('reference: bias length != O');
+  const out = new Float64Array(result.data.length);
+  for (let i = 0; i < out.length; i++) {
+    let v = result.data[i];
+    if (bias !== undefined) v += bias[Math.floor(i / plane) % O];
+    // Written with comparisons that are false for NaN, so NaN passes through.
+    if (act !== 'linear' && v < 0) v = 0;
+    if (act === 'relu6' && v > 6) v = 6;
+    out[i] = v;
+  }
+  return { data: out, shape: result.shape.slice() };
+}
+
 module.exports = {
   effectiveKernelSize,
   outputSizeAndPads,
   geometry,
   separableConv2dReference,
+  applyBiasActivation,
 };

@@ -26,6 +26,9 @@ function initTfjs() {
 /**
  * Same contract as reference.separableConv2dReference (the normalized spec), but
  * computed in float32 by tfjs. Returns { data: Float32Array, shape }.
+ * The spec may also carry the layer's epilogue: `bias` (length O, added per
+ * output channel with tf.add) and `activation` ('linear' | 'relu' | 'relu6',
+ * tf.relu / tf.relu6), applied in that order after the pointwise conv2d.
  */
 function separableConv2dTfjs(x, depthwise, pointwise, spec) {
   if (tf.getBackend() !== 'cpu') throw new Error('tfjs_reference: call await initTfjs() first');
@@ -42,7 +45,14 @@ function separableConv2dTfjs(x, depthwise, pointwise, spec) {
     const dwT = tf.tensor4d(Float32Array.from(depthwise.data), depthwise.shape, 'float32');
     const pwT = tf.tensor4d(Float32Array.from(pointwise.data), pointwise.shape, 'float32');
     const mid = tf.depthwiseConv2d(input, dwT, spec.strides, pad, 'NHWC', [dh, dw]);
-    const out = tf.conv2d(mid, pwT, 1, 'valid');
+    let out = tf.conv2d(mid, pwT, 1, 'valid');
+    // The layer's optional epilogue: bias per output channel (the last axis here), then activation.
+    if (spec.bias !== undefined) out = tf.add(out, tf.tensor1d(Float32Array.from(spec.bias), 'float32'));
+    if (spec.activation === 'relu') out = tf.relu(out);
+    else if (spec.activation === 'relu6') out = tf.relu6(out);
+    else if (spec.activation !== undefined && spec.activation !== 'linear') {
+      throw new Error(`tfjs_reference: unknown activation ${spec.activation}`);
+    }
     return nchw ? tf.transpose(out, [0, 3, 1, 2]) : out;
   });
   const result = { data: y.dataSync().slice(), shape: y.shape.slice() };
