@@ -47,4 +47,16 @@ function mismatch(actual, expected, options = {}) {
     ` (got ${actual.data[worst]}, expected ${expected.data[worst]})`;
 }
 
-module.exports = { RELATIVE_TOLERANCE, mismatch };
+/** What is wrong with a result's form: its shape against `wantShape`, its data's type. */
+function resultFormProblems(got, wantShape) {
+  const problems = [];
+  if (JSON.stringify(Array.from(got.shape)) !== JSON.stringify(wantShape)) {
+    problems.push(`output shape ${JSON.stringify(got.shape)} != ${JSON.stringify(wantShape)}`);
+  }
+  if (!(got.data instanceof Float32Array)) {
+    problems.push(`output data is ${Object.prototype.toString.call(got.data)}, not a Float32Array`);
+  }
+  return problems;
+}
+
+module.exports = { RELATIVE_TOLERANCE, mismatch, resultFormProblems };

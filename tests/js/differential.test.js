@@ -12,7 +12,7 @@ const { drawConfig, DEFAULT_RANGES } = require('./random');
 const { tensorsFor, apiOptions, referenceSpec, describeConfig, expectedOutputShape } = require('./config');
 const { separableConv2dReference } = require('./reference');
 const { initTfjs, separableConv2dTfjs } = require('./tfjs_reference');
-const { mismatch } = require('./compare');
+const { mismatch, resultFormProblems } = require('./compare');
 
 const FIRST_SEED = 20240601;
 const CONFIGS_PER_GROUP = 200;
@@ -44,13 +44,7 @@ function check(cfg, tensors, got) {
   const f64 = separableConv2dReference(tensors.x, tensors.depthwise, tensors.pointwise, spec);
   const tfjs = separableConv2dTfjs(tensors.x, tensors.depthwise, tensors.pointwise, spec);
   const problems = [];
-  const wantShape = expectedOutputShape(cfg);
-  if (JSON.stringify(Array.from(got.shape)) !== JSON.stringify(wantShape)) {
-    problems.push(`output shape ${JSON.stringify(got.shape)} != ${JSON.stringify(wantShape)}`);
-  }
-  if (!(got.data instanceof Float32Array)) {
-    problems.push(`output data is ${Object.prototype.toString.call(got.data)}, not a Float32Array`);
-  }
+  problems.push(...resultFormProblems(got, expectedOutputShape(cfg)));
   const vsF64 = mismatch(got, f64);
   const vsTfjs = mismatch(got, tfjs);
   if (vsF64) problems.push(`vs float64 reference: ${vsF64}`);

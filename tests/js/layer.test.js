@@ -20,7 +20,7 @@ const {
 } = require('./config');
 const { separableConv2dReference, applyBiasActivation } = require('./reference');
 const { initTfjs, separableConv2dTfjs } = require('./tfjs_reference');
-const { mismatch } = require('./compare');
+const { mismatch, resultFormProblems } = require('./compare');
 
 const FIRST_SEED = 20241101; // away from differential.test.js's 20240601..20270630
 const LAYER_GROUPS = 4;
@@ -64,13 +64,7 @@ function check(cfg, filters, epilogue, x, got, label) {
   for (const v of pre.data) scale = Math.max(scale, Math.abs(v));
 
   const problems = [];
-  const wantShape = expectedOutputShape(cfg);
-  if (JSON.stringify(Array.from(got.shape)) !== JSON.stringify(wantShape)) {
-    problems.push(`output shape ${JSON.stringify(got.shape)} != ${JSON.stringify(wantShape)}`);
-  }
-  if (!(got.data instanceof Float32Array)) {
-    problems.push(`output data is ${Object.prototype.toString.call(got.data)}, not a Float32Array`);
-  }
+  problems.push(...resultFormProblems(got, expectedOutputShape(cfg)));
   const vsF64 = mismatch(got, f64, { scale });
   const vsTfjs = mismatch(got, tfjs, { scale });
   if (vsF64) problems.push(`vs float64 reference: ${vsF64}`);
