@@ -1,0 +1,51 @@
+'use strict';
+
+// sepconv-wasm, this project. The library keeps one module (and one thread count) per loaded
+// copy, so to compare 1 and 2 threads in one process each engine loads its own copy: the
+// library's files are dropped from require's cache before requiring it again.
+
+const path = require('path');
+const { sepconvOptions } = require('../layers');
+
+const DEFAULT_ROOT = path.join(__dirname, '..', '..');
+
+/** root: the library's checkout (this one unless bench.js --lib points at another build). */
+function requireFreshCopy(root) {
+  const dirs = [path.join(root, 'js') + path.sep, path.join(root, 'dist', 'wasm') + path.sep];
+  for (const key of Object.keys(require.cache)) {
+    if (dirs.some((dir) => key.startsWith(dir))) delete require.cache[key];
+  }
+  return require(path.join(root, 'js', 'index.js'));
+}
+
+/**
+ * The one place that calls the library; each form is one line. `call`: tf.nn.separable_conv2d
+ * as one call (weights copied in and packed on every call). `prepared`: the prepared-layer
+ * API (weights packed once, as tfjs and onnxruntime do with theirs).
+ */
+async function makeRunner(lib, api, { x, depthwise, pointwise }, options) {
+  if (api === 'call') return { run: () => lib.separableConv2dSync(x, depthwise, pointwise, options).data, dispose() {} };
+  const layer = await lib.createSeparableConv2d(depthwise, pointwise, options);
+  return { run: () => layer.runSync(x).data, dispose: () => layer.dispose() };
+}
+
+async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT }) {
+  const lib = requireFreshCopy(path.resolve(root));
+  await lib.init({ threads });
+  const info = lib.getBackendInfo();
+  if (api === 'prepared' && typeof lib.createSeparableConv2d !== 'function') {
+    throw new Error('this build of sepconv-wasm has no createSeparableConv2d (prepared-layer API)');
+  }
+  return {
+    name: `sepconv-${threads}t`,
+    threads,
+    describe: () => `sepconv-wasm ${info.variant} (simd=${info.simd}), threads=${info.threads}, api=${api === 'call' ? 'separableConv2dSync' : 'createSeparableConv2d + runSync'}`,
+    async prepare(layer, inputs) {
+      const runner = await makeRunner(lib, api, inputs, sepconvOptions(layer));
+      return { run: runner.run, toNHWC: (y) => y, dispose: runner.dispose };
+    },
+    close: () => lib.dispose(),
+  };
+}
+
+module.exports = { createSepconvEngine };
