@@ -37,15 +37,16 @@ const PRESETS = {
   quick: { rounds: 5, blockMs: 15, warmupMs: 150, gapMs: 25, peakMs: 500 },
 };
 
-const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,b] [--rounds N] [--json FILE] [--prepared] [--lib DIR]
+const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,b] [--rounds N] [--json FILE] [--one-shot] [--lib DIR]
   --quick        a short run (${PRESETS.quick.rounds} rounds, short warm-up)
   --layers a,b   only these layers (default: all)
   --engines a,b  only these engines: ${Object.keys(ENGINES).join(', ')} (default: all)
   --rounds N     interleaved rounds per layer (default ${PRESETS.full.rounds}, quick ${PRESETS.quick.rounds})
   --gap-ms MS    idle time after each timed block (default ${PRESETS.full.gapMs}, quick ${PRESETS.quick.gapMs})
   --json FILE    also write the results as JSON
-  --prepared     time sepconv-wasm's prepared-layer API (createSeparableConv2d, runSync) instead of
-                 one separableConv2dSync call, which also copies and packs the weights every time
+  --one-shot     time one separableConv2dSync call per run (weights copied in and packed every
+                 time) instead of the prepared layer (createSeparableConv2d once, then runSync),
+                 the like-for-like comparison: tfjs and onnxruntime prepare their weights once too
   --lib DIR      benchmark the sepconv-wasm checkout in DIR (its js/ and dist/wasm/; default: this one)`;
 
 /** A mistake in the command line: reported without a stack trace. */
@@ -54,7 +55,7 @@ function usageError(message) {
 }
 
 function parseArgs(argv) {
-  const args = { quick: false, layers: null, engines: null, rounds: null, gapMs: null, json: null, lib: undefined, sepconvApi: 'call' };
+  const args = { quick: false, layers: null, engines: null, rounds: null, gapMs: null, json: null, lib: undefined, sepconvApi: 'prepared' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -68,7 +69,7 @@ function parseArgs(argv) {
     else if (flag === '--gap-ms') args.gapMs = Number(value());
     else if (flag === '--json') args.json = value();
     else if (flag === '--lib') args.lib = value();
-    else if (flag === '--prepared') args.sepconvApi = 'prepared';
+    else if (flag === '--one-shot') args.sepconvApi = 'call';
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
