@@ -27,6 +27,9 @@ size_t packed_depthwise_floats(const SepConvParams& p) {
 // while the tile's intermediate (pixels x C*M floats) still fits in L2.
 constexpr int32_t kTilePixels = 64;
 
+// Output rows each thread needs before splitting by rows beats splitting by output channels.
+constexpr int64_t kMinRowsPerThread = 4;
+
 // Below this many multiply-adds a wake-up of the pool costs more than it saves.
 constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
@@ -64,17 +67,30 @@ size_t SeparableConv2d::workspace_bytes(int threads) const { return thread_bytes
 void SeparableConv2d::run(const float* input, const float* packed, float* output, void* workspace,
                           ThreadPool& pool) const {
   const int64_t rows = int64_t{p_.batch} * p_.out_h;
+  const int32_t panels = (p_.out_c + kPointwisePanel - 1) / kPointwisePanel;
   const int64_t macs = rows * p_.out_w * (int64_t{p_.k_h} * p_.k_w + p_.out_c) * cm_count_;
-  const int64_t tasks = macs < kMinParallelMacs ? 1 : std::min<int64_t>(pool.threads(), rows);
-  // Contiguous row ranges per task keep each thread's ring of packed rows useful.
-  pool.run(static_cast<int>(tasks), [&](int task, int thread) {
-    run_rows(input, packed, output, static_cast<unsigned char*>(workspace) + thread * thread_bytes_,
-             rows * task / tasks, rows * (task + 1) / tasks);
+  const int threads = macs < kMinParallelMacs ? 1 : pool.threads();
+  // Few rows per thread (a small late layer such as 7x7x1024) split badly and make every
+  // thread stream all the pointwise weights: then split the output channels instead, each
+  // thread redoing the cheap depthwise part for its share. Otherwise contiguous row ranges,
+  // which keep each thread's ring of packed rows useful.
+  const bool by_panels = rows < kMinRowsPerThread * threads && panels >= threads;
+  const int tasks = static_cast<int>(std::min<int64_t>(threads, by_panels ? panels : rows));
+  pool.run(tasks, [&](int task, int thread) {
+    unsigned char* scratch = static_cast<unsigned char*>(workspace) + thread * thread_bytes_;
+    if (by_panels) {
+      run_rows(input, packed, output, scratch, 0, rows, panels * task / tasks,
+               panels * (task + 1) / tasks);
+    } else {
+      run_rows(input, packed, output, scratch, rows * task / tasks, rows * (task + 1) / tasks, 0,
+               panels);
+    }
   });
 }
 
 void SeparableConv2d::run_rows(const float* input, const float* packed, float* output,
-                               unsigned char* workspace, int64_t first_row, int64_t end_row) const {
+                               unsigned char* workspace, int64_t first_row, int64_t end_row,
+                               int32_t first_panel, int32_t end_panel) const {
   // The row pointers come first: they need the strictest alignment (8 bytes on 64-bit hosts).
   auto* rows = reinterpret_cast<const float**>(workspace);
   auto* ring_tags = reinterpret_cast<int32_t*>(workspace + sizeof(const float*) * p_.k_h);
@@ -83,6 +99,11 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
   const TensorStrides is = input_strides(p_);
   const TensorStrides os = output_strides(p_);
   const size_t mid_row_floats = static_cast<size_t>(p_.out_w) * cm_stride_;
+  // The panels' output channels [first_k, end_k) and their packed weights.
+  const int32_t first_k = first_panel * kPointwisePanel;
+  const int32_t end_k = std::min(end_panel * kPointwisePanel, p_.out_c);
+  const float* panel_weights = packed + packed_depthwise_floats(p_) +
+                               packed_pointwise_floats(cm_count_, first_k);
 
   int64_t ring_batch = -1;
   for (int64_t row = first_row; row < end_row;) {
@@ -99,9 +120,9 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
       depthwise_row(input + b * is.n, packed, i0 + t, ring_tags, rows, ring,
                     mid + t * mid_row_floats);
     }
-    pointwise_f32_simd128(mid, tile * p_.out_w, cm_stride_, cm_count_,
-                          packed + packed_depthwise_floats(p_), p_.out_c, p_.output_min,
-                          p_.output_max, output + b * os.n + i0 * os.h, os.w, os.c);
+    pointwise_f32_simd128(mid, tile * p_.out_w, cm_stride_, cm_count_, panel_weights,
+                          end_k - first_k, p_.output_min, p_.output_max,
+                          output + b * os.n + i0 * os.h + first_k * os.c, os.w, os.c);
     row += tile;
   }
 }

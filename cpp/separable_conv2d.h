@@ -36,8 +36,10 @@ class SeparableConv2d {
            ThreadPool& pool) const;
 
  private:
+  // Output rows [first_row, end_row) of the flattened (batch, row) index, output channels of
+  // pointwise panels [first_panel, end_panel).
   void run_rows(const float* input, const float* packed, float* output, unsigned char* workspace,
-                int64_t first_row, int64_t end_row) const;
+                int64_t first_row, int64_t end_row, int32_t first_panel, int32_t end_panel) const;
   // Depthwise output row i of image b into mid, packing input rows into the ring as needed.
   void depthwise_row(const float* image, const float* packed, int32_t i, int32_t* ring_tags,
                      const float** rows, float* ring, float* mid) const;

@@ -170,8 +170,25 @@ TEST_F(SeparableConv2dTest, LargeConfigurationsSplitAcrossThreads) {
   dilated.pad_bottom = 2;
   dilated.pad_left = 2;
 
+  // Few output rows and many output channels: run() splits the output channels over the
+  // threads instead of rows (the panel count, 13, divides unevenly; O = 100 ends mid-panel).
+  ConvSpec few_rows;
+  few_rows.in_h = 3;
+  few_rows.in_w = 9;
+  few_rows.in_c = 96;
+  few_rows.k_h = 3;
+  few_rows.k_w = 3;
+  few_rows.out_c = 100;
+  few_rows.padding = Padding::kSame;
+
+  ConvSpec few_rows_nchw = few_rows;
+  few_rows_nchw.batch = 2;
+  few_rows_nchw.in_h = 1;
+  few_rows_nchw.multiplier = 2;
+  few_rows_nchw.nchw = true;
+
   std::mt19937 rng(502);
-  for (const ConvSpec& spec : {wide, strided_nchw, dilated}) {
+  for (const ConvSpec& spec : {wide, strided_nchw, dilated, few_rows, few_rows_nchw}) {
     for (const Activation& activation : {linear(), relu6()}) {
       EXPECT_TRUE(matches_reference(with_activation(make_params(spec), activation), rng));
     }
