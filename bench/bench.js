@@ -37,7 +37,7 @@ const PRESETS = {
   quick: { rounds: 5, blockMs: 15, warmupMs: 150, gapMs: 25, peakMs: 500 },
 };
 
-const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,b] [--rounds N] [--json FILE] [--one-shot] [--lib DIR]
+const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,b] [--rounds N] [--json FILE] [--one-shot | --output-buffer] [--lib DIR]
   --quick        a short run (${PRESETS.quick.rounds} rounds, short warm-up)
   --layers a,b   only these layers (default: all)
   --engines a,b  only these engines: ${Object.keys(ENGINES).join(', ')} (default: all)
@@ -47,6 +47,8 @@ const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,
   --one-shot     time one separableConv2dSync call per run (weights copied in and packed every
                  time) instead of the prepared layer (createSeparableConv2d once, then runSync),
                  the like-for-like comparison: tfjs and onnxruntime prepare their weights once too
+  --output-buffer  sepconv-wasm's prepared layer writes into one reused output array
+                 (layer.runSync(x, { output })): no allocation per call, unlike the others
   --lib DIR      benchmark the sepconv-wasm checkout in DIR (its js/ and dist/wasm/; default: this one)`;
 
 /** A mistake in the command line: reported without a stack trace. */
@@ -70,6 +72,7 @@ function parseArgs(argv) {
     else if (flag === '--json') args.json = value();
     else if (flag === '--lib') args.lib = value();
     else if (flag === '--one-shot') args.sepconvApi = 'call';
+    else if (flag === '--output-buffer') args.sepconvApi = 'output-buffer';
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);

@@ -3,6 +3,7 @@
 // pthread workers), so a call costs a wake-up, not a thread start.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -38,8 +39,8 @@ class ThreadPool {
   int tasks_ = 0;
   int next_task_ = 0;
   int unfinished_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  std::atomic<uint64_t> generation_{0};  // read without the lock while a worker spins
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace sepconv

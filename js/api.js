@@ -5,7 +5,7 @@
 // module differs between Node.js and browsers; the entry points pass their loader in.
 
 const { SeparableConv2dError } = require('./errors');
-const { parseOptions, checkInput, checkFilters, filterParams, prepareRun } = require('./arguments');
+const { parseOptions, checkInput, checkFilters, filterParams, prepareRun, checkRunOptions } = require('./arguments');
 const { HeapLayer } = require('./heap_layer');
 
 // A layer nobody disposed frees its wasm memory when it is garbage-collected.
@@ -22,19 +22,23 @@ class SeparableConv2dLayer {
     unreleased.register(this, () => { if (!owner.disposed) heap.dispose(); }, this);
   }
 
-  /** Computes the layer on input; blocking. */
-  runSync(input) {
+  /**
+   * Computes the layer on input; blocking. `options.output`: a Float32Array of the output's size
+   * to write into (no allocation per call, for loops over many inputs); it is returned as data.
+   */
+  runSync(input, options) {
     if (!this._heap) throw new SeparableConv2dError('DISPOSED', 'this layer was disposed');
     if (this._owner.disposed) {
       throw new SeparableConv2dError('DISPOSED', 'this layer belongs to a module closed by dispose(); create it again');
     }
     const run = prepareRun(this._opts, this._filters, checkInput(this._opts, input));
-    return { data: this._heap.run(run), shape: run.outputShape };
+    const output = checkRunOptions(this._opts, options, run.outputShape);
+    return { data: this._heap.run(run, output), shape: run.outputShape };
   }
 
-  /** Computes the layer on input. */
-  async run(input) {
-    return this.runSync(input);
+  /** Computes the layer on input; options as for runSync. */
+  async run(input, options) {
+    return this.runSync(input, options);
   }
 
   /** Frees the packed weights; the layer cannot run afterwards. Safe to call twice. */

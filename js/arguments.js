@@ -234,4 +234,20 @@ function prepareRun(opts, filters, input) {
   return { params: geometryParams(opts, filters, [batch, inH, inW], [rows, cols]), input: input.data, outputShape };
 }
 
-module.exports = { parseOptions, checkInput, checkFilters, filterParams, prepareRun };
+/** A run's options ({output}): undefined, or the caller's Float32Array of the output's exact size. */
+function checkRunOptions(opts, runOptions, outputShape) {
+  if (runOptions === undefined) return undefined;
+  if (runOptions === null || typeof runOptions !== 'object') {
+    fail(opts.context, 'BAD_OPTIONS', `run options must be an object such as { output }; got ${describe(runOptions)}`);
+  }
+  const { output } = runOptions;
+  if (output === undefined) return undefined;
+  const length = product(outputShape);
+  if (!(output instanceof Float32Array) || output.length !== length) {
+    fail(opts.context, 'BAD_TENSOR',
+      `output must be a Float32Array of ${length} elements for output shape ${describe(outputShape)}; got ${describe(output)}`);
+  }
+  return output;
+}
+
+module.exports = { parseOptions, checkInput, checkFilters, filterParams, prepareRun, checkRunOptions };

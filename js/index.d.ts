@@ -79,13 +79,21 @@ export function separableConv2dSync(
   options: SeparableConv2dOptions,
 ): OutputTensor;
 
+export interface RunOptions {
+  /**
+   * A Float32Array of exactly the output's size to write the result into, returned as `data`.
+   * It saves allocating (and garbage-collecting) a new array per call in a loop.
+   */
+  output?: Float32Array;
+}
+
 /** A separable convolution whose weights were packed once; runs on any input with C channels. */
 export class SeparableConv2dLayer {
   private constructor();
   /** Computes the layer on `input` ([N,H,W,C] or [N,C,H,W]). */
-  run(input: Tensor4D): Promise<OutputTensor>;
+  run(input: Tensor4D, options?: RunOptions): Promise<OutputTensor>;
   /** The same, blocking. */
-  runSync(input: Tensor4D): OutputTensor;
+  runSync(input: Tensor4D, options?: RunOptions): OutputTensor;
   /** Frees the packed weights (also done when the layer is garbage-collected). Safe to call twice. */
   dispose(): void;
 }

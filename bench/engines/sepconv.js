@@ -21,13 +21,22 @@ function requireFreshCopy(root) {
 /**
  * The one place that calls the library; each form is one line. `call`: tf.nn.separable_conv2d
  * as one call (weights copied in and packed on every call). `prepared`: the prepared-layer
- * API (weights packed once, as tfjs and onnxruntime do with theirs).
+ * API (weights packed once, as tfjs and onnxruntime do with theirs). `output-buffer`: the
+ * prepared layer writing into one reused output array.
  */
 async function makeRunner(lib, api, { x, depthwise, pointwise }, options) {
   if (api === 'call') return { run: () => lib.separableConv2dSync(x, depthwise, pointwise, options).data, dispose() {} };
   const layer = await lib.createSeparableConv2d(depthwise, pointwise, options);
-  return { run: () => layer.runSync(x).data, dispose: () => layer.dispose() };
+  if (api === 'prepared') return { run: () => layer.runSync(x).data, dispose: () => layer.dispose() };
+  const output = new Float32Array(layer.runSync(x).data.length);
+  return { run: () => layer.runSync(x, { output }).data, dispose: () => layer.dispose() };
 }
+
+const API_NAMES = {
+  call: 'separableConv2dSync',
+  prepared: 'createSeparableConv2d + runSync',
+  'output-buffer': 'createSeparableConv2d + runSync(x, { output }) into one reused array',
+};
 
 async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT }) {
   const lib = requireFreshCopy(path.resolve(root));
@@ -39,7 +48,7 @@ async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT 
   return {
     name: `sepconv-${threads}t`,
     threads,
-    describe: () => `sepconv-wasm ${info.variant} (simd=${info.simd}), threads=${info.threads}, api=${api === 'call' ? 'separableConv2dSync' : 'createSeparableConv2d + runSync'}`,
+    describe: () => `sepconv-wasm ${info.variant} (simd=${info.simd}), threads=${info.threads}, api=${API_NAMES[api]}`,
     async prepare(layer, inputs) {
       const runner = await makeRunner(lib, api, inputs, sepconvOptions(layer));
       return { run: runner.run, toNHWC: (y) => y, dispose: runner.dispose };
