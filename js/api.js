@@ -56,6 +56,7 @@ class SeparableConv2dLayer {
  */
 function createApi(loadModule, defaultThreads) {
   let loading = null;  // Promise of the loaded backend, shared by every caller
+  let loadingThreads = 0;  // what the load in progress (or done) was started with
   let backend = null;  // { module, variant, simd, threads, disposed } once loaded
 
   function checkThreads(threads) {
@@ -78,12 +79,13 @@ function createApi(loadModule, defaultThreads) {
       return Promise.reject(error);
     }
     if (loading) {
-      if (options.threads !== undefined && backend && backend.threads !== threads) {
+      if (options.threads !== undefined && loadingThreads !== threads) {
         return Promise.reject(new SeparableConv2dError('BAD_OPTIONS',
-          `init: already running with ${backend.threads} threads; call dispose() before init({ threads: ${threads} })`));
+          `init: already started with ${loadingThreads} threads; call dispose() before init({ threads: ${threads} })`));
       }
       return loading.then(() => undefined);
     }
+    loadingThreads = threads;
     loading = loadModule({ threads }).then((loaded) => {
       backend = { ...loaded, threads, disposed: false };
       return backend;
