@@ -20,6 +20,11 @@ std::unique_ptr<ThreadPool>& pool() {
 }
 
 void set_threads(int threads) {
+#ifndef __EMSCRIPTEN_PTHREADS__
+  // A build without pthreads cannot start a thread (std::thread would abort). The JS wrapper
+  // refuses threads > 1 for these builds with a clear error; this is only the last guard.
+  if (threads > 1) threads = 1;
+#endif
   pool().reset();  // join the old workers first, so their pthread workers return to the pool
   pool() = std::make_unique<ThreadPool>(threads);
 }

@@ -7,6 +7,7 @@
 const { SeparableConv2dError } = require('./errors');
 const { parseOptions, checkInput, checkFilters, filterParams, prepareRun, checkRunOptions } = require('./arguments');
 const { HeapLayer } = require('./heap_layer');
+const { resolveInit } = require('./backends');
 
 // A layer nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
@@ -51,42 +52,41 @@ class SeparableConv2dLayer {
 }
 
 /**
- * @param loadModule ({threads}) => Promise<{module, variant, simd}>
- * @param defaultThreads () => number
+ * @param loadModule ({variant, threads, wasmPaths}) => Promise<{module, variant, simd}>
+ * @param defaultThreads () => number: threads for the threaded build when init() is not told
  */
 function createApi(loadModule, defaultThreads) {
   let loading = null;  // Promise of the loaded backend, shared by every caller
   let loadingThreads = 0;  // what the load in progress (or done) was started with
+  let loadingVariant = null;
   let backend = null;  // { module, variant, simd, threads, disposed } once loaded
-
-  function checkThreads(threads) {
-    if (threads === undefined) return defaultThreads();
-    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
-      throw new SeparableConv2dError('BAD_OPTIONS', `init: threads must be an integer from 1 to 64; got ${String(threads)}`);
-    }
-    return threads;
-  }
 
   /**
    * Loads the wasm module once. Optional: the first call loads it too. Calls before it resolves wait.
-   * @param {{threads?: number}} [options]
+   * @param {{threads?: number, backend?: string, wasmPaths?: string|object}} [options] (js/backends.js)
    */
   function init(options = {}) {
-    let threads;
+    let request;
     try {
-      threads = checkThreads(options.threads);
+      request = resolveInit(options, defaultThreads);
     } catch (error) {
       return Promise.reject(error);
     }
+    const { threads, variant } = request;
     if (loading) {
       if (options.threads !== undefined && loadingThreads !== threads) {
         return Promise.reject(new SeparableConv2dError('BAD_OPTIONS',
           `init: already started with ${loadingThreads} threads; call dispose() before init({ threads: ${threads} })`));
       }
+      if (options.backend !== undefined && loadingVariant !== variant) {
+        return Promise.reject(new SeparableConv2dError('BAD_OPTIONS',
+          `init: already started with backend '${loadingVariant}'; call dispose() before init({ backend: '${variant}' })`));
+      }
       return loading.then(() => undefined);
     }
     loadingThreads = threads;
-    loading = loadModule({ threads }).then((loaded) => {
+    loadingVariant = variant;
+    loading = loadModule(request).then((loaded) => {
       backend = { ...loaded, threads, disposed: false };
       return backend;
     }, (error) => {
@@ -156,8 +156,8 @@ function createApi(loadModule, defaultThreads) {
 
   /**
    * The wasm module's memory: {wasmMemoryBytes (its size; it grows, never shrinks),
-   * heapBytesInUse (allocated now: layers' packed weights, nothing else between calls)}; null
-   * before init().
+   * heapBytesInUse (allocated now: between calls, the module's fixed baseline plus undisposed
+   * layers' packed weights)}; null before init().
    */
   function getMemoryInfo() {
     if (!backend || backend.disposed) return null;
@@ -170,7 +170,7 @@ function createApi(loadModule, defaultThreads) {
   /** Stops the worker threads and forgets the module; a later init() or call loads it again. */
   function dispose() {
     if (backend) {
-      backend.module.PThread.terminateAllThreads();
+      if (backend.module.PThread) backend.module.PThread.terminateAllThreads();  // threaded build only
       backend.disposed = true;  // its layers now refuse to run
     }
     backend = null;

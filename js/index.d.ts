@@ -30,6 +30,12 @@ export interface SeparableConv2dOptions {
   bias?: Float32Array | Float64Array;
   /** Applied last, fused in the same pass: relu = max(x, 0), relu6 = min(max(x, 0), 6). NaN stays NaN. Default 'linear'. */
   activation?: 'linear' | 'relu' | 'relu6';
+  /**
+   * Browser main thread only: transfer the tensors' (and bias') ArrayBuffers to the computation
+   * worker instead of copying them. The caller's arrays are detached afterwards (length 0), and
+   * so is every other view on the same buffers. Ignored elsewhere.
+   */
+  transfer?: boolean;
 }
 
 export type SeparableConv2dErrorCode =
@@ -43,13 +49,32 @@ export class SeparableConv2dError extends Error {
   readonly code: SeparableConv2dErrorCode;
 }
 
+/** The three wasm builds, best first (see the README's "Builds"). */
+export type Backend = 'threaded-simd' | 'simd' | 'baseline';
+
 export interface InitOptions {
-  /** Threads used per call, the calling thread included. Default: the number of cores, at most 8. Fixed until dispose(). */
+  /**
+   * Threads used per call, the calling thread included. Default: the number of cores, at most 8,
+   * on 'threaded-simd'; 1 on the others, which refuse more. Fixed until dispose().
+   */
   threads?: number;
+  /**
+   * The build to load. Default: the best this environment runs ('threaded-simd' in Node.js and
+   * cross-origin isolated pages, else 'simd' where WebAssembly SIMD works, else 'baseline'). A build
+   * the environment cannot run is refused with NOT_SUPPORTED.
+   */
+  backend?: Backend;
+  /**
+   * Where the build's files are, for bundled apps: the URL (Node.js: also a directory path or
+   * file: URL) of a directory holding them, or a map of file names ('sepconv-simd.wasm', ...,
+   * and in browsers 'sepconv-wasm.worker.mjs') to URLs. Relative URLs are relative to the page.
+   * Default: dist/wasm/ of the package.
+   */
+  wasmPaths?: string | { [fileName: string]: string };
 }
 
 export interface BackendInfo {
-  variant: 'threaded-simd';
+  variant: Backend;
   threads: number;
   simd: boolean;
   crossOriginIsolated: boolean;
@@ -71,7 +96,10 @@ export function separableConv2d(
   options: SeparableConv2dOptions,
 ): Promise<OutputTensor>;
 
-/** The same computation, blocking; `await init()` first. For Node.js and workers. */
+/**
+ * The same computation, blocking; `await init()` first. For Node.js and workers: on a browser's
+ * main thread (where the computation runs in a Web Worker) it throws NOT_SUPPORTED.
+ */
 export function separableConv2dSync(
   input: Tensor4D,
   depthwiseFilter: Tensor4D,
@@ -85,6 +113,8 @@ export interface RunOptions {
    * It saves allocating (and garbage-collecting) a new array per call in a loop.
    */
   output?: Float32Array;
+  /** Browser main thread only: transfer the input's ArrayBuffer to the worker instead of copying it (it is detached afterwards). */
+  transfer?: boolean;
 }
 
 /** A separable convolution whose weights were packed once; runs on any input with C channels. */
@@ -92,7 +122,7 @@ export class SeparableConv2dLayer {
   private constructor();
   /** Computes the layer on `input` ([N,H,W,C] or [N,C,H,W]). */
   run(input: Tensor4D, options?: RunOptions): Promise<OutputTensor>;
-  /** The same, blocking. */
+  /** The same, blocking. Not on a browser's main thread (throws NOT_SUPPORTED): use run(). */
   runSync(input: Tensor4D, options?: RunOptions): OutputTensor;
   /** Frees the packed weights (also done when the layer is garbage-collected). Safe to call twice. */
   dispose(): void;
@@ -108,15 +138,21 @@ export function createSeparableConv2d(
 export interface MemoryInfo {
   /** Size of the wasm memory; it grows up to 2 GiB and never shrinks. */
   wasmMemoryBytes: number;
-  /** Bytes allocated now: the packed weights of undisposed layers (nothing else between calls). */
+  /** Bytes allocated now: between calls, a fixed baseline of the module's own plus undisposed layers' packed weights. */
   heapBytesInUse: number;
 }
 
-/** The wasm module's memory, to check for leaks; null before init(). */
+/**
+ * The wasm module's memory, to check for leaks; null before init(). On a browser's main thread:
+ * the computation worker's, as of its last reply (every call's, and layer.dispose()'s).
+ */
 export function getMemoryInfo(): MemoryInfo | null;
 
 /** Which build runs and how; null before init(). */
 export function getBackendInfo(): BackendInfo | null;
 
-/** Stops the worker threads and frees the module; a later call loads it again. */
+/**
+ * Stops the worker threads and frees the module; a later call loads it again. On a browser's
+ * main thread it terminates the computation worker: calls still running reject with DISPOSED.
+ */
 export function dispose(): void;

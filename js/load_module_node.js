@@ -1,40 +1,70 @@
 'use strict';
 
-// Loads the wasm module in Node.js. Emscripten 3.1.6's loader would try to fetch() the .wasm by
-// file path under Node 18+, so the bytes are read here and handed over.
+// Loads one of the wasm builds in Node.js (js/backends.js chooses which). Emscripten 3.1.6's
+// loader would try to fetch() the .wasm by file path under Node 18+, so the bytes are read here
+// and handed over.
 
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
+const { fileURLToPath } = require('url');
 const { SeparableConv2dError } = require('./errors');
+const { VARIANTS, variantFiles, exposeMemory } = require('./backends');
 
 const WASM_DIR = path.join(__dirname, '..', 'dist', 'wasm');
-const VARIANT = 'threaded-simd';
 
-async function loadModule({ threads }) {
-  const base = path.join(WASM_DIR, `sepconv-${VARIANT}`);
-  if (!fs.existsSync(`${base}.js`) || !fs.existsSync(`${base}.wasm`)) {
-    throw new SeparableConv2dError('NOT_BUILT',
-      `the wasm module is missing: expected ${base}.js and .wasm (run 'npm run build')`);
+/** A wasmPaths entry as a file path: a path, or a file: URL. Node.js cannot load other URLs. */
+function toFilePath(location, what) {
+  if (/^file:/i.test(location)) return fileURLToPath(location);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    throw new SeparableConv2dError('BAD_OPTIONS',
+      `init: in Node.js, wasmPaths${what} must be a directory or file path (or a file: URL); got '${location}'`);
   }
-  const createModule = require(`${base}.js`);
+  return path.resolve(location);
+}
+
+/** Where `file` is: wasmPaths' map entry for it, else `file` in wasmPaths (a directory) or dist/wasm. */
+function locate(file, wasmPaths) {
+  if (wasmPaths && typeof wasmPaths === 'object' && wasmPaths[file] !== undefined) {
+    return toFilePath(wasmPaths[file], `['${file}']`);
+  }
+  const dir = typeof wasmPaths === 'string' ? toFilePath(wasmPaths, '') : WASM_DIR;
+  return path.join(dir, file);
+}
+
+async function loadModule({ variant, threads, wasmPaths }) {
+  const files = variantFiles(variant);
+  const jsPath = locate(files.js, wasmPaths);
+  const wasmPath = locate(files.wasm, wasmPaths);
+  for (const file of [jsPath, wasmPath, ...(files.worker ? [locate(files.worker, wasmPaths)] : [])]) {
+    if (!fs.existsSync(file)) {
+      throw new SeparableConv2dError('NOT_BUILT',
+        `the '${variant}' wasm build is missing: expected ${file}${wasmPaths === undefined ? " (run 'npm run build')" : ' (from wasmPaths)'}`);
+    }
+  }
+  const createModule = require(jsPath);
+  const threaded = VARIANTS[variant].threads;
   const module = await createModule({
-    wasmBinary: fs.readFileSync(`${base}.wasm`),
-    locateFile: (file) => path.join(WASM_DIR, file),
-    // The calling thread works too, so the pool needs one worker fewer than threads; but at
-    // least one, because Emscripten 3.1.6's start-up waits forever on an empty pool.
-    pthreadPoolSize: Math.max(threads - 1, 1),
+    wasmBinary: fs.readFileSync(wasmPath),
+    locateFile: (file) => locate(file, wasmPaths),
+    ...(threaded ? {
+      // The calling thread works too, so the pool needs one worker fewer than threads; but at
+      // least one, because Emscripten 3.1.6's start-up waits forever on an empty pool.
+      pthreadPoolSize: Math.max(threads - 1, 1),
+    } : {}),
   });
-  module.setThreads(threads);
-  // Idle pool workers must not keep a script's process alive (Emscripten fixed this in 3.1.27).
-  for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) {
-    worker.unref();
+  if (threaded) {
+    module.setThreads(threads);
+    // Idle pool workers must not keep a script's process alive (Emscripten fixed this in 3.1.27).
+    for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) {
+      worker.unref();
+    }
   }
-  return { module, variant: VARIANT, simd: true };
+  return { module: exposeMemory(module), variant, simd: VARIANTS[variant].simd };
 }
 
 function defaultThreads() {
-  const cores = typeof require('os').availableParallelism === 'function'
-    ? require('os').availableParallelism() : require('os').cpus().length;
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(cores, 8));
 }
 

@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
-# Builds the wasm module into dist/wasm with Debian's Emscripten (incremental).
+# Builds the three wasm variants into dist/wasm (threaded-simd, simd, baseline; incremental) with
+# Debian's Emscripten, checks that the baseline build has no SIMD, and bundles the browser entry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Emscripten's JS optimizer needs Debian's acorn, which lives outside node's default paths.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/wasm -j2
-# The browser entry: one ES module bundling the wrapper with the browser loader.
-node_modules/.bin/esbuild web/index.mjs --bundle --format=esm --target=es2020 --log-level=warning \
-  --outfile=dist/web/sepconv-wasm.mjs
+
+# The baseline build must run where WebAssembly SIMD does not: binaryen (a dependency of
+# Debian's emscripten) validates it with every wasm feature except SIMD enabled.
+if command -v wasm-opt >/dev/null; then
+  if ! wasm-opt --all-features --disable-simd dist/wasm/sepconv-baseline.wasm -o /dev/null 2>/dev/null; then
+    echo "build.sh: dist/wasm/sepconv-baseline.wasm contains SIMD instructions" >&2
+    exit 1
+  fi
+else
+  echo "build.sh: wasm-opt not found; not checking that the baseline build is free of SIMD" >&2
+fi
+
+# The browser entry (dist/web/sepconv-wasm.mjs) and the Web Worker it runs the computation in
+# (dist/web/sepconv-wasm.worker.mjs): two self-contained ES modules, no shared chunks.
+for entry in "web/index.mjs:sepconv-wasm.mjs" "web/worker.mjs:sepconv-wasm.worker.mjs"; do
+  node_modules/.bin/esbuild "${entry%%:*}" --bundle --format=esm --target=es2020 --log-level=warning \
+    --outfile="dist/web/${entry##*:}"
+done

@@ -1,38 +1,80 @@
-// Loads the wasm module in a browser page. The Emscripten glue is a classic script that defines
-// a global factory, so it is added as a <script>; its .wasm and worker files sit beside it.
+// Loads one of the wasm builds in a browser worker: the computation worker the browser entry
+// starts (web/worker.mjs), or a user's own worker that imports the package. js/backends.js
+// chooses the build.
+//
+// The Emscripten glue (sepconv-<variant>.js) is a classic script defining a global factory.
+// A module worker has no importScripts (it exists but throws), and a worker has no <script>
+// element, so the glue's text is fetched and evaluated with `new Function`: the factory comes
+// back as the function's return value, nothing leaks into the worker's globals, and it works
+// in module and classic workers alike (checked in Chromium by tests/browser/). The price: a
+// Content-Security-Policy must allow 'unsafe-eval' ('wasm-unsafe-eval' alone is not enough).
+// Bundling the glue instead would drag in its Node.js branch (require('fs'), worker_threads) for
+// bundlers to stub, and the threaded build's pthread workers would still need the glue as a
+// separate script (they importScripts it).
 
 import { SeparableConv2dError } from '../js/errors.js';
+import { VARIANTS, variantFiles, wasmUrl, exposeMemory } from '../js/backends.js';
 
-// The bundle lives in dist/web/, the module in dist/wasm/.
-const WASM_BASE = new URL('../wasm/', import.meta.url);
-const VARIANT = 'threaded-simd';
+// Where the builds are by default: dist/wasm/, beside the dist/web/ this bundle lives in.
+const DEFAULT_BASE = new URL('../wasm/', import.meta.url);
 
-function loadScript(url) {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = url;
-    script.onload = resolve;
-    script.onerror = () => reject(new SeparableConv2dError('NOT_BUILT', `could not load ${url}`));
-    document.head.appendChild(script);
-  });
+async function fetchOk(url, what) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (error) {
+    throw new SeparableConv2dError('NOT_BUILT', `could not load ${what} from ${url}: ${error.message}`);
+  }
+  if (!response.ok) {
+    throw new SeparableConv2dError('NOT_BUILT', `could not load ${what} from ${url}: HTTP ${response.status}`);
+  }
+  return response;
 }
 
-export async function loadModule({ threads }) {
-  if (!globalThis.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
-    throw new SeparableConv2dError('NOT_SUPPORTED',
-      'this build uses wasm threads, which need a cross-origin isolated page: serve it with ' +
-      "'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp'");
-  }
-  const scriptUrl = new URL(`sepconv-${VARIANT}.js`, WASM_BASE).href;
-  if (typeof globalThis.createSepconvModule !== 'function') await loadScript(scriptUrl);
-  const module = await globalThis.createSepconvModule({
-    locateFile: (file) => new URL(file, WASM_BASE).href,
-    mainScriptUrlOrBlob: scriptUrl,  // what the pthread workers load
+const sameOrigin = (url) => new URL(url).origin === self.location.origin;
+
+/**
+ * Resolves to { module, variant, simd }. `wasmPaths` (a base URL or a map of file names to
+ * URLs) resolves against this worker's location; the browser entry passes absolute URLs.
+ */
+export async function loadModule({ variant, threads, wasmPaths }) {
+  const files = variantFiles(variant);
+  const urlOf = (file) => wasmUrl(file, wasmPaths, DEFAULT_BASE, self.location.href);
+  const scriptUrl = urlOf(files.js);
+  const what = `the '${variant}' wasm build`;
+  // The .wasm is fetched here, not by the glue: a missing file then fails with a clear error
+  // (Emscripten 3.1.6 would abort with a generic one); the bytes are compiled off the main thread.
+  const [scriptText, wasmBinary] = await Promise.all([
+    fetchOk(scriptUrl, what).then((response) => response.text()),
+    fetchOk(urlOf(files.wasm), what).then((response) => response.arrayBuffer()),
+  ]);
+  // The glue's last lines assign module.exports only when CommonJS is around; here it is not.
+  // eslint-disable-next-line no-new-func
+  const createModule = new Function(`${scriptText}\nreturn createSepconvModule;\n//# sourceURL=${scriptUrl}`)();
+
+  const options = { wasmBinary, locateFile: (file) => urlOf(file) };
+  const threaded = VARIANTS[variant].threads;
+  if (threaded) {
+    // The pool's pthread workers are classic workers started from this worker (nested workers)
+    // with sepconv-threaded-simd.worker.js; each loads the glue from mainScriptUrlOrBlob. A worker
+    // script must be same-origin, so glue and worker script served from elsewhere (a CDN in
+    // wasmPaths) are handed over as blobs.
+    const workerUrl = urlOf(files.worker);
+    if (sameOrigin(workerUrl)) {
+      options.locateFile = (file) => (file === files.worker ? workerUrl : urlOf(file));
+    } else {
+      const workerText = await (await fetchOk(workerUrl, what)).text();
+      const blobUrl = URL.createObjectURL(new Blob([workerText], { type: 'text/javascript' }));
+      options.locateFile = (file) => (file === files.worker ? blobUrl : urlOf(file));
+    }
+    options.mainScriptUrlOrBlob = sameOrigin(scriptUrl) ? scriptUrl
+      : new Blob([scriptText], { type: 'text/javascript' });
     // The calling thread works too; at least one worker, as 3.1.6 waits forever on an empty pool.
-    pthreadPoolSize: Math.max(threads - 1, 1),
-  });
-  module.setThreads(threads);
-  return { module, variant: VARIANT, simd: true };
+    options.pthreadPoolSize = Math.max(threads - 1, 1);
+  }
+  const module = exposeMemory(await createModule(options));
+  if (threaded) module.setThreads(threads);
+  return { module, variant, simd: VARIANTS[variant].simd };
 }
 
 export function defaultThreads() {

@@ -1,6 +1,9 @@
 'use strict';
-// The browser entry in Debian's Chromium: a page served on localhost imports
-// dist/web/sepconv-wasm.mjs and computes random cases, checked against the float64 reference.
+// The browser entry in Debian's Chromium: a page served on localhost, with and without
+// cross-origin isolation, imports dist/web/sepconv-wasm.mjs, which computes in a Web Worker.
+// Random cases are checked against the float64 reference; then the build chosen in each case,
+// a forced baseline build, wasmPaths, errors crossing postMessage, transferred inputs, the sync
+// forms, a worker of the page's own, and that the page's thread keeps running during long calls.
 
 const path = require('path');
 const { startServer } = require('./static_server');
@@ -33,63 +36,211 @@ async function openPage(isolated) {
   page.on('response', (response) => { if (response.status() >= 400) consoleErrors.push(`${response.status()} ${response.url()}`); });
   await page.goto(`${server.url}/tests/browser/page.html`);
   await page.waitForFunction(() => window.ready === true);
-  return { page, consoleErrors, close: async () => { await page.close(); await server.close(); } };
+  return { page, server, consoleErrors, close: async () => { await page.close(); await server.close(); } };
+}
+
+async function withPage(isolated, fn) {
+  const opened = await openPage(isolated);
+  try {
+    await fn(opened);
+  } finally {
+    await opened.close();
+  }
 }
 
 const plain = ({ data, shape }) => ({ data: Array.from(data), shape });
 
-test('a cross-origin isolated page computes random cases like the reference, with threads', async () => {
-  const { page, consoleErrors, close } = await openPage(true);
-  try {
-    const configs = Array.from({ length: CASES }, (_, i) => drawConfig(FIRST_SEED + i));
-    const cases = configs.map((cfg) => {
-      const t = tensorsFor(cfg);
-      return { x: plain(t.x), depthwise: plain(t.depthwise), pointwise: plain(t.pointwise), options: apiOptions(cfg) };
+const CONFIGS = Array.from({ length: CASES }, (_, i) => drawConfig(FIRST_SEED + i));
+const RANDOM_CASES = CONFIGS.map((cfg) => {
+  const t = tensorsFor(cfg);
+  return { x: plain(t.x), depthwise: plain(t.depthwise), pointwise: plain(t.pointwise), options: apiOptions(cfg) };
+});
+
+function expectMatchesReference(results) {
+  CONFIGS.forEach((cfg, i) => {
+    const t = tensorsFor(cfg);
+    const expected = separableConv2dReference(t.x, t.depthwise, t.pointwise, referenceSpec(cfg));
+    const got = results[i];
+    if (got.error) throw new Error(`${describeConfig(cfg)}: ${got.error.code}: ${got.error.message}`);
+    const problem = mismatch({ data: Float32Array.from(got.data), shape: got.shape }, expected);
+    if (problem) throw new Error(`${describeConfig(cfg)}: ${problem}`);
+  });
+}
+
+const tiny = { data: [1, 2, 3, 4], shape: [1, 2, 2, 1] };
+const one = (value) => ({ data: [value], shape: [1, 1, 1, 1] });
+const TINY_CASE = { x: tiny, depthwise: one(2), pointwise: one(3), options: { strides: 1, padding: 'VALID' } };
+
+describe.each([
+  [true, 'threaded-simd'],
+  [false, 'simd'],
+])('a page with cross-origin isolation %p', (isolated, variant) => {
+  test(`computes random cases like the reference, on the '${variant}' build by default`, async () => {
+    await withPage(isolated, async ({ page, consoleErrors }) => {
+      const { results, backend } = await page.evaluate((c) => window.runCases(c), RANDOM_CASES);
+      expect(backend).toEqual({
+        variant, simd: true, crossOriginIsolated: isolated, threads: expect.any(Number),
+      });
+      if (variant === 'simd') expect(backend.threads).toBe(1);
+      else expect(backend.threads).toBeGreaterThanOrEqual(1);
+      expectMatchesReference(results);
+      expect(consoleErrors).toEqual([]);
     });
-    const { results, backend } = await page.evaluate((c) => window.runCases(c), cases);
-    expect(backend).toMatchObject({ variant: 'threaded-simd', simd: true, crossOriginIsolated: true });
-    expect(backend.threads).toBeGreaterThanOrEqual(1);
-    configs.forEach((cfg, i) => {
+  });
+
+  test('computes them on the baseline build (no SIMD) when asked', async () => {
+    await withPage(isolated, async ({ page, consoleErrors }) => {
+      const { results, backend, initError } = await page.evaluate((c) => window.runCases(c, { backend: 'baseline' }), RANDOM_CASES);
+      expect(initError).toBeUndefined();
+      expect(backend).toEqual({ variant: 'baseline', threads: 1, simd: false, crossOriginIsolated: isolated });
+      expectMatchesReference(results);
+      expect(consoleErrors).toEqual([]);
+    });
+  });
+
+  test('the main thread keeps running while a large layer computes in the worker', async () => {
+    await withPage(isolated, async ({ page }) => {
+      // About 8.7 GFLOP per run: long enough that a blocked thread would show a long gap.
+      const measured = await page.evaluate(() => window.responsiveness({
+        shape: [1, 128, 128, 128], kernel: 3, multiplier: 2, outputs: 1024, runs: 3,
+      }));
+      expect(measured.backend.variant).toBe(variant);
+      const shortestRun = Math.min(...measured.perRunMs);
+      // Had the computation run on this thread, no tick could have fired during a run.
+      expect(shortestRun).toBeGreaterThan(100);
+      expect(measured.maxGapMs).toBeLessThan(Math.min(100, shortestRun / 2));
+      expect(measured.ticks).toBeGreaterThan(measured.durationMs / 50);
+    });
+  });
+});
+
+test('a page without cross-origin isolation: threaded-simd or threads > 1 are refused, naming the headers', async () => {
+  await withPage(false, async ({ page }) => {
+    const threaded = await page.evaluate(() => window.tryInit({ backend: 'threaded-simd' }));
+    expect(threaded.error).toMatchObject({ name: 'SeparableConv2dError', code: 'NOT_SUPPORTED', isSeparableConv2dError: true });
+    expect(threaded.error.message).toMatch(/'threaded-simd'.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+    expect(threaded.backend).toBeNull();
+    const threads = await page.evaluate(() => window.tryInit({ threads: 2 }));
+    expect(threads.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/threads: 2.*cross-origin isolated/) });
+    // The page still works, on the default build.
+    const ok = await page.evaluate(() => window.tryInit());
+    expect(ok).toEqual({ error: null, backend: { variant: 'simd', threads: 1, simd: true, crossOriginIsolated: false } });
+  });
+});
+
+test('errors raised in the worker arrive as SeparableConv2dError with their code and message', async () => {
+  await withPage(true, async ({ page }) => {
+    const bad = { ...TINY_CASE, pointwise: { data: [1, 1], shape: [1, 1, 2, 1] } };
+    const { results } = await page.evaluate((c) => window.runCases(c), [bad, TINY_CASE]);
+    expect(results[0].error).toMatchObject({ name: 'SeparableConv2dError', code: 'BAD_SHAPE', isSeparableConv2dError: true });
+    expect(results[0].error.message).toMatch(/pointwiseFilter must have shape \[1,1,C\*M,O\] = \[1,1,1,\*\]; got \[1,1,2,1\]/);
+    expect(results[1].data).toEqual([6, 12, 18, 24]);  // the worker keeps working
+    const options = [{ backend: 'gpu' }, { threads: 0 }, { wasmPaths: 42 }, { wasmPaths: { 'nope.wasm': 'x' } }, { speed: 'max' }];
+    for (const init of options) {
+      const { error } = await page.evaluate((o) => window.tryInit(o), init);
+      expect(error).toMatchObject({ name: 'SeparableConv2dError', code: 'BAD_OPTIONS', isSeparableConv2dError: true });
+    }
+    const { error } = await page.evaluate(() => window.tryInit({ backend: 'simd', threads: 4 }));
+    expect(error.message).toMatch(/threads: 4 needs backend 'threaded-simd'/);
+  });
+});
+
+test('{ transfer: true } detaches the caller\'s buffers; by default they are copied', async () => {
+  await withPage(true, async ({ page }) => {
+    const r = await page.evaluate(() => window.transfer());
+    expect(r.copied).toEqual({ y: [6, 12, 18, 24], xLength: 4, xBytes: 16 });
+    expect(r.moved).toEqual({ y: [6, 12, 18, 24], xBytes: 0, depthwiseBytes: 0, pointwiseBytes: 0 });
+    expect(r.layer.y).toEqual([6, 12, 18, 24]);
+    expect(r.layer.xBytes).toBe(0);
+    expect(r.layer.reuseError).toMatchObject({ code: 'BAD_TENSOR', message: expect.stringMatching(/detached/) });
+    expect(r.output).toEqual({ same: true, y: [6, 12, 18, 24] });
+  });
+});
+
+test('the sync forms throw on the main thread, naming the async form; a disposed layer refuses to run', async () => {
+  await withPage(false, async ({ page }) => {
+    const { errors, asyncResult, disposedError } = await page.evaluate(() => window.syncForms());
+    expect(errors.separableConv2dSync).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/await separableConv2d\(/) });
+    expect(errors.runSync).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/await layer\.run\(x\)/) });
+    expect(asyncResult).toEqual([1]);
+    expect(disposedError).toMatchObject({ code: 'DISPOSED' });
+  });
+});
+
+test.each([true, false])('in a worker of the page\'s own (isolated: %p), the package runs in-thread and the sync forms work', async (isolated) => {
+  await withPage(isolated, async ({ page, consoleErrors }) => {
+    const reply = await page.evaluate((c) => window.ownWorker({ cases: c, initOptions: {} }), RANDOM_CASES.slice(0, 10));
+    expect(reply.error).toBeUndefined();
+    expect(reply.backend.variant).toBe(isolated ? 'threaded-simd' : 'simd');
+    expect(reply.layerResult).toEqual([10, 20, 30, 40]);
+    CONFIGS.slice(0, 10).forEach((cfg, i) => {
       const t = tensorsFor(cfg);
-      const expected = separableConv2dReference(t.x, t.depthwise, t.pointwise, referenceSpec(cfg));
-      const got = results[i];
-      expect(got.error).toBeUndefined();
-      const problem = mismatch({ data: Float32Array.from(got.data), shape: got.shape }, expected);
+      const problem = mismatch({ data: Float32Array.from(reply.results[i].data), shape: reply.results[i].shape },
+        separableConv2dReference(t.x, t.depthwise, t.pointwise, referenceSpec(cfg)));
       if (problem) throw new Error(`${describeConfig(cfg)}: ${problem}`);
     });
     expect(consoleErrors).toEqual([]);
-  } finally {
-    await close();
-  }
+  });
 });
 
-test('errors reach the page as SeparableConv2dError with a code', async () => {
-  const { page, close } = await openPage(true);
-  try {
-    const bad = {
-      x: { data: [1, 2, 3, 4], shape: [1, 2, 2, 1] },
-      depthwise: { data: [1], shape: [1, 1, 1, 1] },
-      pointwise: { data: [1, 1], shape: [1, 1, 2, 1] },
-      options: { strides: 1, padding: 'VALID' },
-    };
-    const { results } = await page.evaluate((c) => window.runCases(c), [bad]);
-    expect(results[0].error).toMatchObject({ name: 'SeparableConv2dError', code: 'BAD_SHAPE' });
-    expect(results[0].error.message).toMatch(/pointwiseFilter/);
-  } finally {
-    await close();
-  }
+test('dispose() stops the worker: a running call rejects with DISPOSED, and a later call starts again', async () => {
+  await withPage(true, async ({ page }) => {
+    const r = await page.evaluate(async () => {
+      await window.tryInit();
+      const big = { data: new Float32Array(128 * 128 * 64), shape: [1, 128, 128, 64] };
+      const call = window.sepconvForTests.separableConv2d(big, { data: new Float32Array(9 * 64), shape: [3, 3, 64, 1] },
+        { data: new Float32Array(64 * 256), shape: [1, 1, 64, 256] }, { strides: 1, padding: 'SAME' });
+      window.dispose();
+      let error = null;
+      await call.catch((e) => { error = { code: e.code, message: e.message }; });
+      const afterDispose = window.sepconvForTests.getBackendInfo();
+      const again = await window.runCases([
+        { x: { data: [1], shape: [1, 1, 1, 1] }, depthwise: { data: [2], shape: [1, 1, 1, 1] }, pointwise: { data: [3], shape: [1, 1, 1, 1] }, options: { strides: 1, padding: 'VALID' } }]);
+      return { error, afterDispose, again };
+    });
+    expect(r.error).toMatchObject({ code: 'DISPOSED' });
+    expect(r.afterDispose).toBeNull();
+    expect(r.again.results[0].data).toEqual([6]);
+    expect(r.again.backend.variant).toBe('threaded-simd');
+  });
 });
 
-test('a page without cross-origin isolation gets a clear error naming the headers', async () => {
-  const { page, close } = await openPage(false);
-  try {
-    const tiny = { data: [1], shape: [1, 1, 1, 1] };
-    const { results } = await page.evaluate((c) => window.runCases(c), [
-      { x: tiny, depthwise: tiny, pointwise: tiny, options: { strides: 1, padding: 'VALID' } },
-    ]);
-    expect(results[0].error).toMatchObject({ name: 'SeparableConv2dError', code: 'NOT_SUPPORTED' });
-    expect(results[0].error.message).toMatch(/Cross-Origin-Opener-Policy/);
-  } finally {
-    await close();
-  }
+describe('wasmPaths', () => {
+  test.each([
+    ['a base URL relative to the page', () => ({ wasmPaths: '../../dist/wasm' })],
+    ['a map of file names to URLs', () => ({
+      backend: 'simd',
+      wasmPaths: { 'sepconv-simd.js': '/dist/wasm/sepconv-simd.js', 'sepconv-simd.wasm': '/dist/wasm/sepconv-simd.wasm' },
+    })],
+  ])('%s', async (_, options) => {
+    await withPage(true, async ({ page, consoleErrors }) => {
+      const { results, initError } = await page.evaluate(([c, o]) => window.runCases(c, o), [[TINY_CASE], options()]);
+      expect(initError).toBeUndefined();
+      expect(results[0].data).toEqual([6, 12, 18, 24]);
+      expect(consoleErrors).toEqual([]);
+    });
+  });
+
+  test('files on another origin (a CDN): the threaded build starts its pthread workers from blobs', async () => {
+    const cdn = await startServer(ROOT, { isolated: false, crossOrigin: true });
+    try {
+      await withPage(true, async ({ page, consoleErrors }) => {
+        const { results, backend, initError } = await page.evaluate(([c, o]) => window.runCases(c, o),
+          [[TINY_CASE], { wasmPaths: `${cdn.url}/dist/wasm/`, threads: 2 }]);
+        expect(initError).toBeUndefined();
+        expect(backend).toMatchObject({ variant: 'threaded-simd', threads: 2 });
+        expect(results[0].data).toEqual([6, 12, 18, 24]);
+        expect(consoleErrors).toEqual([]);
+      });
+    } finally {
+      await cdn.close();
+    }
+  });
+
+  test('a wrong location fails with NOT_BUILT naming the URL', async () => {
+    await withPage(false, async ({ page }) => {
+      const { error } = await page.evaluate(() => window.tryInit({ wasmPaths: '/nowhere/' }));
+      expect(error).toMatchObject({ code: 'NOT_BUILT', message: expect.stringMatching(/\/nowhere\/sepconv-simd\.(js|wasm).*404/) });
+    });
+  });
 });

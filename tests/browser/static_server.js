@@ -1,6 +1,7 @@
 'use strict';
 // A static file server on 127.0.0.1 for browser tests, optionally cross-origin isolated
-// (the COOP/COEP headers a page needs for SharedArrayBuffer and so wasm threads).
+// (the COOP/COEP headers a page needs for SharedArrayBuffer and so wasm threads), optionally
+// serving its files to pages of other origins (CORS, as a CDN would).
 
 const http = require('http');
 const fs = require('fs');
@@ -11,8 +12,12 @@ const TYPES = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png', '.css': 'text/css',
 };
 
-/** Serves `root`; resolves to { url, close }. Port 0: the OS picks a free one. */
-function startServer(root, { isolated }) {
+/**
+ * Serves `root`; resolves to { url, close }. Port 0: the OS picks a free one.
+ * `isolated`: COOP/COEP on every response. `crossOrigin`: CORS and CORP headers, so that pages
+ * of another origin (isolated ones too) may fetch the files.
+ */
+function startServer(root, { isolated, crossOrigin = false }) {
   const server = http.createServer((request, response) => {
     const file = path.join(root, decodeURIComponent(new URL(request.url, 'http://x').pathname));
     if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
@@ -23,6 +28,10 @@ function startServer(root, { isolated }) {
     if (isolated) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+    }
+    if (crossOrigin) {
+      headers['Access-Control-Allow-Origin'] = '*';
+      headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
     }
     response.writeHead(200, headers);
     fs.createReadStream(file).pipe(response);

@@ -1,0 +1,343 @@
+'use strict';
+// The package as a user gets it: `npm pack` the repository, install the tarball into a fresh
+// project with no Emscripten anywhere on PATH, and use it from CommonJS, from an ES module,
+// through `npx sepconv-wasm`, and from TypeScript (`tsc --noEmit`). Also checks what the tarball
+// holds. Needs the wasm built first (`npm run build`) and `npm ci` (for typescript).
+
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { encodeNpy, parseNpy } = require('../../js/npy');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+const EMSCRIPTEN_TOOLS = ['emcc', 'em++', 'emcmake', 'emconfigure'];
+const KEEP = Boolean(process.env.SEPCONV_KEEP_PACK_DIR);  // keep the temporary directory to look at
+
+let tmp;         // the temporary directory
+let project;     // the fresh project the tarball is installed into
+let env;         // the children's environment: PATH without Emscripten, no npm_* variables
+let packed;      // npm pack's JSON report: { filename, size, unpackedSize, files: [{path, size}] }
+let tarball;     // the .tgz file's path
+
+/**
+ * The children's environment. PATH keeps only directories without Emscripten's tools. Debian
+ * installs emcc into /usr/bin beside node and npm, so a directory of links to node, npm, npx and sh
+ * comes first and the Emscripten directories are dropped whole. npm_* variables (set when Jest
+ * runs under `npm test`) are dropped so that the inner npm sees the user's defaults.
+ */
+function makeEnv(toolsDir) {
+  const hasEmscripten = (dir) => /emscripten|emsdk/i.test(dir) ||
+    EMSCRIPTEN_TOOLS.some((tool) => fs.existsSync(path.join(dir, tool)));
+  const found = (tool) => {
+    const r = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${tool} is not on PATH`);
+    return fs.realpathSync(r.stdout.trim());
+  };
+  fs.mkdirSync(toolsDir);
+  fs.symlinkSync(process.execPath, path.join(toolsDir, 'node'));
+  fs.symlinkSync(found('npm'), path.join(toolsDir, 'npm'));
+  fs.symlinkSync(found('npx'), path.join(toolsDir, 'npx'));
+  fs.symlinkSync(found('sh'), path.join(toolsDir, 'sh'));  // npx runs bins through sh
+  const kept = (process.env.PATH || '').split(path.delimiter).filter((dir) => dir && !hasEmscripten(dir));
+  const childEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|EMSDK|EM_|EMSCRIPTEN)/i.test(key) || key === 'INIT_CWD') continue;
+    childEnv[key] = value;
+  }
+  childEnv.PATH = [toolsDir, ...kept].join(path.delimiter);
+  childEnv.npm_config_update_notifier = 'false';
+  return childEnv;
+}
+
+/** Runs a command with the children's environment; throws with its output unless `expectFailure`. */
+function run(command, args, { cwd = project, expectFailure = false } = {}) {
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 120000 });
+  if (r.error) throw r.error;
+  const ok = r.status === 0;
+  if (ok === expectFailure) {
+    throw new Error(`${command} ${args.join(' ')} exited with ${r.status}${expectFailure ? ' (expected a failure)' : ''}\n` +
+      `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  }
+  return r;
+}
+
+/** Runs a Node.js script written into the project; returns its stdout parsed as JSON. */
+function runScript(name, source) {
+  fs.writeFileSync(path.join(project, name), source);
+  return JSON.parse(run('node', [name]).stdout);
+}
+
+beforeAll(() => {
+  const wasmDir = path.join(REPO, 'dist', 'wasm');
+  if (!fs.existsSync(wasmDir) || !fs.readdirSync(wasmDir).some((f) => f.endsWith('.wasm'))) {
+    throw new Error(`${wasmDir} holds no .wasm: build it first (npm run build, or bash scripts/build.sh)`);
+  }
+  if (!fs.existsSync(TSC)) throw new Error(`${TSC} is missing: run npm ci (typescript is a devDependency)`);
+
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sepconv-pack-'));
+  env = makeEnv(path.join(tmp, 'tools'));
+  project = path.join(tmp, 'project');
+  fs.mkdirSync(project);
+
+  // --ignore-scripts: the tarball holds what the tree holds; nothing is built here.
+  const pack = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: REPO });
+  [packed] = JSON.parse(pack.stdout);
+  tarball = path.join(tmp, packed.filename);
+  run('npm', ['init', '-y']);
+  run('npm', ['install', tarball, '--no-audit', '--no-fund']);
+}, 180000);
+
+afterAll(() => {
+  if (tmp && !KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('no Emscripten is reachable from the children\'s PATH', () => {
+  for (const tool of EMSCRIPTEN_TOOLS) {
+    const r = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env, encoding: 'utf8' });
+    expect({ tool, status: r.status, found: r.stdout.trim() }).toEqual({ tool, status: 127, found: '' });
+  }
+  expect(run('node', ['--version']).stdout).toBe(`${process.version}\n`);
+});
+
+test('the tarball holds what the package needs and nothing else', () => {
+  const files = packed.files.map((f) => f.path).sort();
+  const has = (file) => files.includes(file);
+  console.log(`${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${files.length} files:\n  ${files.join('\n  ')}`);
+
+  for (const file of ['package.json', 'README.md', 'js/index.js', 'js/index.mjs', 'js/index.d.ts', 'js/api.js',
+    'js/arguments.js', 'js/errors.js', 'js/npy.js', 'bin/sepconv-wasm.js', 'bin/args.js', 'bin/cli.js']) {
+    expect({ file, packed: has(file) }).toEqual({ file, packed: true });
+  }
+  // Every wasm binary comes with its Emscripten loader, and every threaded build with its worker.
+  const wasm = files.filter((f) => /^dist\/wasm\/[^/]+\.wasm$/.test(f));
+  expect(wasm.length).toBeGreaterThan(0);
+  for (const file of wasm) {
+    const base = file.slice(0, -'.wasm'.length);
+    expect({ file, loader: has(`${base}.js`) }).toEqual({ file, loader: true });
+    if (/thread/.test(base)) expect({ file, worker: files.some((f) => f.startsWith(`${base}.worker.`)) }).toEqual({ file, worker: true });
+  }
+  // Every file package.json points at is in the tarball.
+  const manifest = JSON.parse(fs.readFileSync(path.join(project, 'node_modules', 'sepconv-wasm', 'package.json'), 'utf8'));
+  const targets = [manifest.main, manifest.types, manifest.browser, ...Object.values(manifest.bin || {})];
+  const collect = (value) => {
+    if (typeof value === 'string') targets.push(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect(manifest.exports);
+  expect(Object.keys(manifest.bin || {})).toContain('sepconv-wasm');
+  for (const target of targets.filter(Boolean)) {
+    const file = path.posix.normalize(target.replace(/^\.\//, ''));
+    if (file.includes('*')) continue;
+    expect({ target, packed: has(file) }).toEqual({ target, packed: true });
+  }
+  // Nothing from the source tree, the build or the tests.
+  const allowedTop = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|NOTICE(\.\w+)?|CHANGELOG\.md|js\/|bin\/|dist\/)/;
+  for (const file of files) {
+    expect({ file, allowed: allowedTop.test(file) }).toEqual({ file, allowed: true });
+    expect({ file, forbidden: /^(cpp|tests|bench|build|node_modules|scripts|docs|examples|web|dist\/bench)\//.test(file) })
+      .toEqual({ file, forbidden: false });
+  }
+  expect(fs.statSync(tarball).size).toBe(packed.size);
+});
+
+test('the installed copy is the tarball\'s, not a link to the repository', () => {
+  const installed = path.join(project, 'node_modules', 'sepconv-wasm');
+  expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false);
+  expect(fs.existsSync(path.join(installed, 'cpp'))).toBe(false);
+  const bin = path.join(project, 'node_modules', '.bin', 'sepconv-wasm');
+  expect(fs.realpathSync(bin)).toBe(path.join(fs.realpathSync(installed), 'bin', 'sepconv-wasm.js'));
+});
+
+// x = 1..9 as a 3x3 image; the depthwise kernel [[1,0],[0,1]] adds a pixel and its lower-right
+// neighbour (VALID: 1+5, 2+6, 4+8, 5+9 = 6, 8, 12, 14); the pointwise filter [2, 0.5] makes two
+// channels of it: 12,3  16,4  24,6  28,7. With bias [1,-1] and relu6: 6,2  6,3  6,5  6,6.
+const HAND_CASE = `
+  const x = { data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), shape: [1, 3, 3, 1] };
+  const depthwise = { data: Float32Array.from([1, 0, 0, 1]), shape: [2, 2, 1, 1] };
+  const pointwise = { data: Float32Array.from([2, 0.5]), shape: [1, 1, 1, 2] };
+`;
+
+test('CommonJS: require(\'sepconv-wasm\') computes a hand-checked case', () => {
+  const out = runScript('check.cjs', `'use strict';
+const { init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo,
+  SeparableConv2dError } = require('sepconv-wasm');
+${HAND_CASE}
+(async () => {
+  await init({ threads: 2 });
+  const y = await separableConv2d(x, depthwise, pointwise, { strides: [1, 1, 1, 1], padding: 'VALID' });
+  const layer = await createSeparableConv2d(depthwise, pointwise,
+    { strides: 1, padding: 'VALID', bias: Float32Array.from([1, -1]), activation: 'relu6' });
+  const output = new Float32Array(8);
+  const z = layer.runSync(x, { output });
+  layer.dispose();
+  let code = null;
+  try { separableConv2dSync(x, depthwise, pointwise, { padding: 'SAME' }); } catch (e) {
+    code = e instanceof SeparableConv2dError ? e.code : 'wrong class ' + e.name;
+  }
+  console.log(JSON.stringify({
+    resolved: require.resolve('sepconv-wasm'), shape: y.shape, data: Array.from(y.data), isF32: y.data instanceof Float32Array,
+    layer: Array.from(z.data), sameArray: z.data === output, code, backend: getBackendInfo(), memory: getMemoryInfo(),
+  }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`);
+  expect(out.resolved).toBe(path.join(fs.realpathSync(project), 'node_modules', 'sepconv-wasm', 'js', 'index.js'));
+  expect(out.shape).toEqual([1, 2, 2, 2]);
+  expect(out.data).toEqual([12, 3, 16, 4, 24, 6, 28, 7]);
+  expect(out.isF32).toBe(true);
+  expect(out.layer).toEqual([6, 2, 6, 3, 6, 5, 6, 6]);
+  expect(out.sameArray).toBe(true);
+  expect(out.code).toBe('BAD_OPTIONS');
+  expect(out.backend).toEqual(expect.objectContaining({ variant: expect.any(String), threads: 2, simd: expect.any(Boolean) }));
+  expect(out.memory).toEqual({ wasmMemoryBytes: expect.any(Number), heapBytesInUse: expect.any(Number) });
+});
+
+test('ES module: import { ... } from \'sepconv-wasm\' computes a hand-checked case', () => {
+  // A 3x3 box of ones with SAME padding on a 2x2 image: every window covers all four pixels,
+  // so every output is 1+2+3+4 = 10, times the pointwise weight 0.5: 5.
+  const out = runScript('check.mjs', `
+import { init, separableConv2d, getBackendInfo, SeparableConv2dError } from 'sepconv-wasm';
+import api from 'sepconv-wasm';
+await init();
+const ones = { data: new Float32Array(9).fill(1), shape: [3, 3, 1, 1] };
+const half = { data: Float32Array.from([0.5]), shape: [1, 1, 1, 1] };
+const nhwc = await separableConv2d({ data: Float32Array.from([1, 2, 3, 4]), shape: [1, 2, 2, 1] }, ones, half, { strides: 1, padding: 'same' });
+const nchw = await separableConv2d({ data: Float64Array.from([1, 2, 3, 4]), shape: [1, 1, 2, 2] }, ones, half,
+  { strides: [1, 1, 1, 1], padding: 'SAME', dataFormat: 'NCHW' });
+let rejected = null;
+try { await separableConv2d({ data: new Float32Array(4), shape: [1, 2, 2, 1] }, ones, half, { strides: 1, padding: 'VALID' }); }
+catch (e) { rejected = e instanceof SeparableConv2dError && e.code; }
+console.log(JSON.stringify({ nhwc: Array.from(nhwc.data), nchw: Array.from(nchw.data), shape: nchw.shape, rejected,
+  sameApi: api.separableConv2d === separableConv2d, backend: getBackendInfo() }));
+`);
+  expect(out.nhwc).toEqual([5, 5, 5, 5]);
+  expect(out.nchw).toEqual([5, 5, 5, 5]);
+  expect(out.shape).toEqual([1, 1, 2, 2]);
+  expect(out.rejected).toBe('BAD_OUTPUT_SIZE');
+  expect(out.sameApi).toBe(true);
+  expect(out.backend.variant).toEqual(expect.any(String));
+});
+
+test('npx sepconv-wasm: --help, and a hand-checked case from .npy files', () => {
+  const help = run('npx', ['sepconv-wasm', '--help']);
+  expect(help.stdout).toMatch(/^Usage: sepconv-wasm INPUT\.npy DEPTHWISE\.npy POINTWISE\.npy/);
+  expect(help.stdout).toContain('--padding');
+
+  const write = (name, data, shape) => fs.writeFileSync(path.join(project, name), encodeNpy(Float32Array.from(data), shape));
+  // The input as big-endian float64, as numpy.save writes np.arange(1, 10, dtype='>f8').
+  let header = "{'descr': '>f8', 'fortran_order': False, 'shape': (1, 3, 3, 1), }";
+  header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
+  const prefix = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  const body = Buffer.alloc(72);
+  for (let i = 0; i < 9; i++) body.writeDoubleBE(i + 1, i * 8);
+  fs.writeFileSync(path.join(project, 'x.npy'), Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
+  write('dw.npy', [1, 0, 0, 1], [2, 2, 1, 1]);
+  write('pw.npy', [2, 0.5], [1, 1, 1, 2]);
+  write('b.npy', [1, -1], [2]);
+
+  const r = run('npx', ['sepconv-wasm', 'x.npy', 'dw.npy', 'pw.npy', '-o', 'y.npy', '--strides', '1', '--padding', 'VALID']);
+  expect(r.stdout).toMatch(/^input\s+x\.npy\s+\[1,3,3,1\] float64/m);
+  expect(r.stdout).toMatch(/^output\s+y\.npy\s+\[1,2,2,2\] float32$/m);
+  expect(r.stdout).toMatch(/^backend\s+\S+, \d+ threads?, SIMD (on|off)$/m);
+  const y = parseNpy(fs.readFileSync(path.join(project, 'y.npy')), 'y.npy');
+  expect(y.shape).toEqual([1, 2, 2, 2]);
+  expect(Array.from(y.data)).toEqual([12, 3, 16, 4, 24, 6, 28, 7]);
+
+  run('npx', ['sepconv-wasm', 'x.npy', 'dw.npy', 'pw.npy', '-o', 'z.npy', '--strides', '1,1', '--padding', 'VALID',
+    '--bias', 'b.npy', '--activation', 'relu6', '--threads', '1', '-q']);
+  expect(Array.from(parseNpy(fs.readFileSync(path.join(project, 'z.npy')), 'z.npy').data)).toEqual([6, 2, 6, 3, 6, 5, 6, 6]);
+
+  const bad = run('npx', ['sepconv-wasm', 'x.npy', 'dw.npy', 'pw.npy', '-o', 'w.npy', '--strides', '1'], { expectFailure: true });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/^sepconv-wasm: --padding is required/m);
+});
+
+describe('TypeScript', () => {
+  const TSCONFIG = {
+    compilerOptions: {
+      strict: true, noEmit: true, target: 'es2022', lib: ['es2022'], module: 'nodenext', moduleResolution: 'nodenext',
+      types: [], skipLibCheck: false, noUnusedLocals: false,
+    },
+  };
+  const tsc = (config, files) => {
+    fs.writeFileSync(path.join(project, config), JSON.stringify({ ...TSCONFIG, files }, null, 2));
+    return run('node', [TSC, '-p', config], { expectFailure: files.some((f) => f.startsWith('bad')) });
+  };
+
+  test('tsc --noEmit accepts the documented API, and catches the wrong uses marked @ts-expect-error', () => {
+    fs.writeFileSync(path.join(project, 'usage.ts'), `
+import {
+  init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo, dispose,
+  SeparableConv2dError, SeparableConv2dLayer,
+} from 'sepconv-wasm';
+import type { Tensor4D, OutputTensor, SeparableConv2dOptions, SeparableConv2dErrorCode, BackendInfo, MemoryInfo } from 'sepconv-wasm';
+
+export async function main(): Promise<number> {
+  await init({ threads: 2 });
+  const x: Tensor4D = { data: new Float32Array(9), shape: [1, 3, 3, 1] };
+  const dw: Tensor4D = { data: new Float64Array(4), shape: [2, 2, 1, 1] };
+  const pw = { data: new Float32Array(2), shape: [1, 1, 1, 2] as [number, number, number, number] };
+  const y: OutputTensor = await separableConv2d(x, dw, pw, { strides: [1, 1, 1, 1], padding: 'VALID' });
+  const values: Float32Array = y.data;
+  const options: SeparableConv2dOptions = {
+    strides: 1, padding: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1],
+    bias: new Float32Array(2), activation: 'relu6', name: 'block1',
+  };
+  const layer: SeparableConv2dLayer = await createSeparableConv2d(dw, pw, options);
+  const output = new Float32Array(2 * 4 * 4);
+  const z: OutputTensor = await layer.run(x, { output });
+  const zSync: OutputTensor = layer.runSync(x, { output });
+  layer.dispose();
+  const info: BackendInfo | null = getBackendInfo();
+  const variant: string = info ? info.variant : 'none';
+  const threads: number = info ? info.threads : 0;
+  const memory: MemoryInfo | null = getMemoryInfo();
+  const bytes: number = memory ? memory.wasmMemoryBytes + memory.heapBytesInUse : 0;
+  let code: SeparableConv2dErrorCode | undefined;
+  try {
+    separableConv2dSync(x, dw, pw, { strides: [2, 2], padding: 'same', dataFormat: 'NCHW' });
+  } catch (error) {
+    if (error instanceof SeparableConv2dError) code = error.code;
+  }
+  if (code === 'BAD_SHAPE' || code === 'NOT_INITIALIZED') dispose();
+
+  // @ts-expect-error padding must be SAME, VALID or explicit
+  await separableConv2d(x, dw, pw, { strides: 1, padding: 'FULL' });
+  // @ts-expect-error padding is required
+  await separableConv2d(x, dw, pw, { strides: 1 });
+  // @ts-expect-error the output must be a Float32Array
+  layer.runSync(x, { output: new Float64Array(32) });
+  // @ts-expect-error threads is a number
+  await init({ threads: '2' });
+  // @ts-expect-error plain arrays are not tensor data
+  separableConv2dSync({ data: [1, 2], shape: [1, 1, 2, 1] }, dw, pw, { strides: 1, padding: 'SAME' });
+  // @ts-expect-error no such error code
+  if (code === 'NOPE') return -1;
+
+  return values.length + z.data.length + zSync.data.length + variant.length + threads + bytes;
+}
+`);
+    fs.writeFileSync(path.join(project, 'usage-esm.mts'), `
+import { init, separableConv2d, getBackendInfo } from 'sepconv-wasm';
+await init();
+const y = await separableConv2d({ data: new Float32Array(4), shape: [1, 2, 2, 1] },
+  { data: new Float32Array(1), shape: [1, 1, 1, 1] }, { data: new Float32Array(1), shape: [1, 1, 1, 1] },
+  { strides: 1, padding: 'SAME' });
+export const total: number = y.data.length + (getBackendInfo()?.threads ?? 0);
+`);
+    const r = tsc('tsconfig.json', ['usage.ts', 'usage-esm.mts']);
+    expect(r.stdout).toBe('');
+  });
+
+  test('tsc --noEmit rejects a wrong call: strides: \'x\'', () => {
+    fs.writeFileSync(path.join(project, 'bad.ts'), `import { separableConv2d } from 'sepconv-wasm';
+const t = { data: new Float32Array(1), shape: [1, 1, 1, 1] as [number, number, number, number] };
+export const y = separableConv2d(t, t, t, { strides: 'x', padding: 'SAME' });
+`);
+    const r = tsc('tsconfig.bad.json', ['bad.ts']);
+    const errors = r.stdout.split('\n').filter((line) => / error TS\d+:/.test(line));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^bad\.ts\(3,\d+\): error TS2322: Type 'string' is not assignable to type /);
+  });
+});
