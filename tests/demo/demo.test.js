@@ -1,0 +1,224 @@
+'use strict';
+// The demo page (demo/), served by demo/server.js on a free port and driven in Debian's Chromium:
+// first render, presets and strides change the outputs, the library's errors show inline, the
+// benchmark reports both times, a user's image file becomes the input. Saves artifacts/demo.png.
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+const { startDemoServer } = require('../../demo/server');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SCREENSHOT = path.join(ROOT, 'artifacts', 'demo.png');
+const VIEWPORT = { width: 1360, height: 900 };
+
+let server;
+let browser;
+let page;
+const problems = [];  // console errors, page errors, failed requests, HTTP errors
+
+beforeAll(async () => {
+  server = await startDemoServer({ port: 0 });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: VIEWPORT });
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+  page.on('pageerror', (error) => problems.push(`page error: ${error}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('response', (response) => { if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`); });
+  await page.goto(server.url);
+  await waitForRender(0);
+});
+
+afterAll(async () => {
+  if (browser) await browser.close();
+  if (server) await server.close();
+});
+
+const renders = () => page.evaluate(() => Number(document.body.dataset.renders || 0));
+
+/** Waits until a render after the `before`-th has finished and none is pending. */
+async function waitForRender(before) {
+  await page.waitForFunction((n) => Number(document.body.dataset.renders || 0) > n &&
+    document.body.dataset.state !== 'busy', before, { timeout: 30000 });
+}
+
+/** Does something that recomputes, and waits for the result. */
+async function andRender(action) {
+  const before = await renders();
+  await action();
+  await waitForRender(before);
+}
+
+/** Each canvas under a selector: its size and a hash of its pixels. */
+function canvases(selector) {
+  return page.evaluate((sel) => [...document.querySelectorAll(`${sel} canvas`)].map((canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let hash = 2166136261;
+    for (let i = 0; i < data.length; i++) hash = Math.imul(hash ^ data[i], 16777619) >>> 0;
+    return { width: canvas.width, height: canvas.height, hash };
+  }), selector);
+}
+
+const text = (selector) => page.textContent(selector);
+
+test('the first render shows the library\'s output, checked against the JS reference, on threaded-simd', async () => {
+  expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+  expect(await page.getAttribute('#status-backend', 'data-variant')).toBe('threaded-simd');
+  expect(await text('#status-backend')).toMatch(/threaded-simd · \d+ threads? · cross-origin isolated/);
+  expect(await text('#status-time')).toMatch(/ms \(median of 5 runs\)/);
+  expect(await text('#status-diff')).toMatch(/max \|Δ\| .* ✓/);
+  expect(await page.evaluate(() => window.demo.lastDiff)).toBeLessThan(1e-5);
+
+  // Defaults: an 80x80 RGB image, 3x3 filters, M=2, O=2, stride 1, SAME.
+  expect(await canvases('#input-maps')).toHaveLength(4);
+  const mid = await canvases('#intermediate-maps');
+  const out = await canvases('#output-maps');
+  expect(mid).toHaveLength(6);
+  expect(out).toHaveLength(2);
+  for (const c of [...mid, ...out]) expect([c.width, c.height]).toEqual([80, 80]);
+  expect(await text('#output-shape')).toMatch(/^\[1,80,80,2\]/);
+  expect(await text('#intermediate-shape')).toMatch(/^\[1,80,80,6\]/);
+  expect(await page.locator('#depthwise-grid .cell').count()).toBe(3 * 3 * 3 * 2);
+  expect(await page.locator('#pointwise-grid .cell').count()).toBe(6 * 2);
+  expect(await page.isHidden('#error')).toBe(true);
+});
+
+test('the benchmark reports both times and the speed-up; screenshot', async () => {
+  await page.click('#bench-button');
+  await expect(page.isDisabled('#bench-button')).resolves.toBe(true);
+  await page.waitForFunction(() => document.body.dataset.bench, null, { timeout: 90000 });
+  expect(await page.getAttribute('body', 'data-bench')).toBe('done');
+  expect(await text('#bench-wasm')).toMatch(/^\d+(\.\d+)? ms$/);
+  expect(await text('#bench-js')).toMatch(/^\d+(\.\d+)? ms$/);
+  expect(await text('#bench-speedup')).toMatch(/^\d+(\.\d+)?×$/);
+  expect(await text('#bench-check')).toMatch(/outputs agree: max \|Δ\|/);
+  expect(await page.isDisabled('#bench-button')).toBe(false);
+
+  // The whole page in one viewport, so the sticky bars sit where they belong.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: VIEWPORT.width, height });
+  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT });
+  await page.setViewportSize(VIEWPORT);
+  expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10000);
+});
+
+test('a kernel preset changes the outputs\' content; a stride changes their size and content', async () => {
+  const first = await canvases('#output-maps');
+  await andRender(() => page.click('#depthwise-presets [data-preset="box"]'));
+  expect(await page.getAttribute('#depthwise-presets [data-preset="box"]', 'aria-pressed')).toBe('true');
+  const boxed = await canvases('#output-maps');
+  expect(boxed.map((c) => [c.width, c.height])).toEqual(first.map((c) => [c.width, c.height]));
+  boxed.forEach((c, k) => expect(c.hash).not.toBe(first[k].hash));
+
+  await andRender(() => page.selectOption('#stride', '2'));
+  const strided = await canvases('#output-maps');
+  expect(strided).toHaveLength(2);
+  for (const c of strided) expect([c.width, c.height]).toEqual([40, 40]);
+  strided.forEach((c, k) => expect(c.hash).not.toBe(boxed[k].hash));
+  for (const c of await canvases('#intermediate-maps')) expect([c.width, c.height]).toEqual([40, 40]);
+  expect(await text('#output-shape')).toMatch(/^\[1,40,40,2\]/);
+  expect(await text('#status-diff')).toMatch(/✓/);
+});
+
+test('dilation 2 with stride 2 shows the library\'s own error message inline; fixing it recovers', async () => {
+  await andRender(() => page.selectOption('#dilation', '2'));
+  expect(await page.getAttribute('body', 'data-state')).toBe('error');
+  expect(await page.isVisible('#error')).toBe(true);
+  // The message the library gives for these options, asked directly in the same page.
+  const expected = await page.evaluate(async () => {
+    const lib = await import('/dist/web/sepconv-wasm.mjs');
+    const t = (shape) => ({ data: new Float32Array(shape.reduce((a, b) => a * b)), shape });
+    try {
+      await lib.separableConv2d(t([1, 80, 80, 3]), t([3, 3, 3, 2]), t([1, 1, 6, 2]), { strides: 2, dilations: 2, padding: 'SAME', dataFormat: 'NHWC' });
+      return null;
+    } catch (error) {
+      return { name: error.name, code: error.code, message: error.message };
+    }
+  });
+  expect(expected).toMatchObject({ name: 'SeparableConv2dError', code: 'BAD_DILATIONS' });
+  expect(await text('#error .message')).toBe(expected.message);
+  expect(await text('#error .code')).toBe('SeparableConv2dError BAD_DILATIONS');
+  expect(await page.getAttribute('#output-maps', 'class')).toMatch(/stale/);
+
+  await andRender(() => page.selectOption('#stride', '1'));
+  expect(await page.getAttribute('body', 'data-state')).toBe('ready');
+  expect(await page.isHidden('#error')).toBe(true);
+  for (const c of await canvases('#output-maps')) expect([c.width, c.height]).toEqual([80, 80]);
+  expect(await text('#status-diff')).toMatch(/✓/);
+});
+
+test('editing a filter cell, NCHW, VALID padding and other controls recompute correctly', async () => {
+  await andRender(() => page.selectOption('#dilation', '1'));
+  const before = await canvases('#output-maps');
+  await page.click('#depthwise-grid .cell >> nth=4');  // the centre of the first 3x3 filter
+  await page.fill('.cell-editor', '-2.5');
+  await andRender(() => page.press('.cell-editor', 'Enter'));
+  expect(await page.getAttribute('#depthwise-grid .cell >> nth=4', 'aria-label')).toMatch(/value -2\.5$/);
+  expect(await page.getAttribute('#depthwise-presets [data-preset="box"]', 'aria-pressed')).toBe('false');
+  const edited = await canvases('#output-maps');
+  expect(edited[0].hash).not.toBe(before[0].hash);
+
+  await andRender(() => page.selectOption('#format', 'NCHW'));
+  expect(await text('#output-shape')).toMatch(/^\[1,2,80,80\]/);
+  const nchw = await canvases('#output-maps');
+  expect(nchw.map((c) => c.hash)).toEqual(edited.map((c) => c.hash));  // same numbers, other layout
+
+  await andRender(() => page.selectOption('#padding', 'VALID'));
+  await andRender(() => page.selectOption('#kernel', '5'));
+  await andRender(() => page.selectOption('#multiplier', '3'));
+  await andRender(() => page.selectOption('#outputs', '4'));
+  await andRender(() => page.selectOption('#activation', 'relu'));
+  expect(await text('#output-shape')).toMatch(/^\[1,4,76,76\]/);
+  expect(await canvases('#intermediate-maps')).toHaveLength(9);
+  expect(await page.locator('#depthwise-grid .cell').count()).toBe(5 * 5 * 3 * 3);
+  expect(await text('#status-diff')).toMatch(/✓/);
+
+  await andRender(() => page.selectOption('#channels', '1'));
+  expect(await canvases('#input-maps')).toHaveLength(2);
+  expect(await canvases('#intermediate-maps')).toHaveLength(3);
+  expect(await text('#status-diff')).toMatch(/✓/);
+});
+
+test('an image from the file picker or dropped on the page becomes the input, at most 128 px', async () => {
+  await andRender(() => page.click('#samples [data-sample="landscape"]'));
+  // A 300x180 PNG: a screenshot of part of the page itself.
+  const png = await page.screenshot({ clip: { x: 0, y: 0, width: 300, height: 180 } });
+  await andRender(() => page.setInputFiles('#file', { name: 'mine.png', mimeType: 'image/png', buffer: png }));
+  const input = await canvases('#input-maps');
+  expect([input[0].width, input[0].height]).toEqual([128, 77]);
+  expect(await text('#file-status')).toBe('mine.png: 128×77');
+  const [out] = await canvases('#output-maps');
+  expect([out.width, out.height]).toEqual([124, 73]);  // VALID 5x5
+  expect(await page.getAttribute('#samples [data-sample="landscape"]', 'aria-pressed')).toBe('false');
+  expect(await text('#status-diff')).toMatch(/✓/);
+
+  // Drag and drop: a 64x32 image dropped anywhere on the page.
+  await andRender(() => page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 32;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#c33';
+    ctx.fillRect(0, 0, 64, 32);
+    ctx.fillStyle = '#3c3';
+    ctx.fillRect(16, 8, 32, 16);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }));
+  const dropped = await canvases('#input-maps');
+  expect([dropped[0].width, dropped[0].height]).toEqual([64, 32]);
+  expect(await text('#file-status')).toBe('dropped.png: 64×32');
+});
+
+test('no console errors and no failed requests', () => {
+  expect(problems).toEqual([]);
+});
