@@ -39,7 +39,14 @@ T* at(uintptr_t address) {
   return reinterpret_cast<T*>(address);
 }
 
-size_t workspace_bytes(const SeparableConv2d& op) { return op.workspace_bytes(threads()); }
+// Sizes go to JavaScript as doubles: exact to 2^53, where a 32-bit size_t would wrap.
+double workspace_bytes(const SeparableConv2d& op) {
+  return static_cast<double>(op.workspace_bytes(threads()));
+}
+
+double packed_weights_bytes(const SepConvParams& p) {
+  return static_cast<double>(sepconv::packed_weights_bytes(p));
+}
 
 // bias == 0 means no bias.
 void pack_weights(const SepConvParams& p, uintptr_t depthwise, uintptr_t pointwise, uintptr_t bias,
@@ -84,7 +91,7 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .function("workspaceBytes", &workspace_bytes)
       .function("run", &run);
 
-  emscripten::function("packedWeightsBytes", &sepconv::packed_weights_bytes);
+  emscripten::function("packedWeightsBytes", &packed_weights_bytes);
   emscripten::function("packWeights", &pack_weights);
 
   emscripten::function("setThreads", &set_threads);

@@ -14,13 +14,13 @@ namespace {
 
 constexpr size_t kAlign = 64;  // a cache line, so threads' scratch never shares one
 
-size_t align_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+uint64_t align_up(uint64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
 int32_t cm_stride(const SepConvParams& p) { return round_up(depthwise_channels(p), 4); }
 
 // The packed depthwise weights come first, then the pointwise panels.
-size_t packed_depthwise_floats(const SepConvParams& p) {
-  return static_cast<size_t>(p.k_h) * p.k_w * cm_stride(p);
+uint64_t packed_depthwise_floats(const SepConvParams& p) {
+  return uint64_t{static_cast<uint32_t>(p.k_h)} * p.k_w * cm_stride(p);
 }
 
 // Pixels per pointwise tile: enough that each panel of pointwise weights is reused many times
@@ -35,7 +35,7 @@ constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
 }  // namespace
 
-size_t packed_weights_bytes(const SepConvParams& p) {
+uint64_t packed_weights_bytes(const SepConvParams& p) {
   return sizeof(float) *
          (packed_depthwise_floats(p) + packed_pointwise_floats(depthwise_channels(p), p.out_c));
 }
@@ -50,19 +50,25 @@ void pack_weights(const SepConvParams& p, const float* depthwise, const float* p
 SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
   cm_count_ = depthwise_channels(p_);
   cm_stride_ = cm_stride(p_);
-  span_ = (p_.out_w - 1) * p_.stride_w + (p_.k_w - 1) * p_.dilation_w + 1;
+  span_ = int64_t{p_.out_w - 1} * p_.stride_w + int64_t{p_.k_w - 1} * p_.dilation_w + 1;
+  column_stride_ = p_.out_w > 1 ? p_.stride_w : 1;
+  column_dilation_ = p_.k_w > 1 ? p_.dilation_w : 1;
   // Rows of one output row differ by less than the dilated kernel height, so a ring that
   // large holds them all without collisions; it never needs more rows than the image has.
-  ring_rows_ = std::min((p_.k_h - 1) * p_.dilation_h + 1, p_.in_h);
-  tile_rows_ = std::min((kTilePixels + p_.out_w - 1) / p_.out_w, p_.out_h);
-  const size_t tags_bytes = sizeof(int32_t) * ring_rows_;
-  const size_t pointers_bytes = sizeof(const float*) * p_.k_h;
+  ring_rows_ =
+      static_cast<int32_t>(std::min<int64_t>(int64_t{p_.k_h - 1} * p_.dilation_h + 1, p_.in_h));
+  tile_rows_ = static_cast<int32_t>(
+      std::min<int64_t>((int64_t{kTilePixels} + p_.out_w - 1) / p_.out_w, p_.out_h));
+  const uint64_t tags_bytes = sizeof(int32_t) * uint64_t(ring_rows_);
+  const uint64_t pointers_bytes = sizeof(const float*) * uint64_t(p_.k_h);
   ring_offset_ = align_up(tags_bytes + pointers_bytes);
-  mid_offset_ = ring_offset_ + align_up(sizeof(float) * ring_rows_ * span_ * cm_stride_);
-  thread_bytes_ = mid_offset_ + align_up(sizeof(float) * tile_rows_ * p_.out_w * cm_stride_);
+  mid_offset_ = ring_offset_ + align_up(sizeof(float) * uint64_t(ring_rows_) * uint64_t(span_) *
+                                        uint64_t(cm_stride_));
+  thread_bytes_ = mid_offset_ + align_up(sizeof(float) * uint64_t(tile_rows_) * uint64_t(p_.out_w) *
+                                         uint64_t(cm_stride_));
 }
 
-size_t SeparableConv2d::workspace_bytes(int threads) const { return thread_bytes_ * threads; }
+uint64_t SeparableConv2d::workspace_bytes(int threads) const { return thread_bytes_ * threads; }
 
 void SeparableConv2d::run(const float* input, const float* packed, float* output, void* workspace,
                           ThreadPool& pool) const {
@@ -77,7 +83,9 @@ void SeparableConv2d::run(const float* input, const float* packed, float* output
   const bool by_panels = rows < kMinRowsPerThread * threads && panels >= threads;
   const int tasks = static_cast<int>(std::min<int64_t>(threads, by_panels ? panels : rows));
   pool.run(tasks, [&](int task, int thread) {
-    unsigned char* scratch = static_cast<unsigned char*>(workspace) + thread * thread_bytes_;
+    // The caller allocated workspace_bytes(threads), so these offsets fit in size_t.
+    unsigned char* scratch =
+        static_cast<unsigned char*>(workspace) + static_cast<size_t>(thread * thread_bytes_);
     if (by_panels) {
       run_rows(input, packed, output, scratch, 0, rows, panels * task / tasks,
                panels * (task + 1) / tasks);
@@ -94,24 +102,24 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
   // The row pointers come first: they need the strictest alignment (8 bytes on 64-bit hosts).
   auto* rows = reinterpret_cast<const float**>(workspace);
   auto* ring_tags = reinterpret_cast<int32_t*>(workspace + sizeof(const float*) * p_.k_h);
-  auto* ring = reinterpret_cast<float*>(workspace + ring_offset_);
-  auto* mid = reinterpret_cast<float*>(workspace + mid_offset_);
+  auto* ring = reinterpret_cast<float*>(workspace + static_cast<size_t>(ring_offset_));
+  auto* mid = reinterpret_cast<float*>(workspace + static_cast<size_t>(mid_offset_));
   const TensorStrides is = input_strides(p_);
   const TensorStrides os = output_strides(p_);
   const size_t mid_row_floats = static_cast<size_t>(p_.out_w) * cm_stride_;
   // The panels' output channels [first_k, end_k) and their packed weights.
   const int32_t first_k = first_panel * kPointwisePanel;
   const int32_t end_k = std::min(end_panel * kPointwisePanel, p_.out_c);
-  const float* panel_weights = packed + packed_depthwise_floats(p_) +
-                               packed_pointwise_floats(cm_count_, first_k);
+  const float* panel_weights =
+      packed + packed_depthwise_floats(p_) + packed_pointwise_floats(cm_count_, first_k);
 
   int64_t ring_batch = -1;
   for (int64_t row = first_row; row < end_row;) {
     const int32_t b = static_cast<int32_t>(row / p_.out_h);
     const int32_t i0 = static_cast<int32_t>(row % p_.out_h);
     // A tile stays inside one image: then its pixels are evenly strided in NHWC and NCHW alike.
-    const int32_t tile = static_cast<int32_t>(
-        std::min<int64_t>({tile_rows_, end_row - row, p_.out_h - i0}));
+    const int32_t tile =
+        static_cast<int32_t>(std::min<int64_t>({tile_rows_, end_row - row, p_.out_h - i0}));
     if (b != ring_batch) {
       std::fill(ring_tags, ring_tags + ring_rows_, -1);
       ring_batch = b;
@@ -134,28 +142,30 @@ void SeparableConv2d::depthwise_row(const float* image, const float* packed, int
   const size_t slot_floats = static_cast<size_t>(span_) * cm_stride_;
   bool all_rows = true;
   for (int32_t di = 0; di < p_.k_h; ++di) {
-    const int32_t y = i * p_.stride_h + di * p_.dilation_h - p_.pad_top;
+    // In 64 bits: with enough padding, stride and dilation may each be near 2^31.
+    const int64_t y = int64_t{i} * p_.stride_h + int64_t{di} * p_.dilation_h - p_.pad_top;
     if (y < 0 || y >= p_.in_h) {
       rows[di] = nullptr;
       all_rows = false;
       continue;
     }
-    const int32_t slot = y % ring_rows_;
+    const auto slot = static_cast<int32_t>(y % ring_rows_);
     float* slot_data = ring + slot * slot_floats;
     if (ring_tags[slot] != y) {
-      pack_input_row_f32(image + y * is.h, is.w, is.c, p_.in_w, p_.in_c, p_.multiplier,
-                         p_.pad_left, span_, cm_stride_, slot_data);
-      ring_tags[slot] = y;
+      pack_input_row_f32(image + y * is.h, is.w, is.c, p_.in_w, p_.in_c, p_.multiplier, p_.pad_left,
+                         static_cast<int32_t>(span_), cm_stride_, slot_data);
+      ring_tags[slot] = static_cast<int32_t>(y);
     }
     rows[di] = slot_data;
   }
   if (all_rows && p_.k_h == 3 && p_.k_w == 3) {
-    dwconv_row_3x3_f32_simd128(rows, packed, p_.out_w, p_.stride_w, p_.dilation_w, cm_stride_, mid);
+    dwconv_row_3x3_f32_simd128(rows, packed, p_.out_w, column_stride_, column_dilation_, cm_stride_,
+                               mid);
   } else if (p_.k_w == 5) {
-    dwconv_row_5x5_f32_simd128(rows, p_.k_h, packed, p_.out_w, p_.stride_w, p_.dilation_w,
+    dwconv_row_5x5_f32_simd128(rows, p_.k_h, packed, p_.out_w, column_stride_, column_dilation_,
                                cm_stride_, mid);
   } else {
-    dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, p_.stride_w, p_.dilation_w,
+    dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, column_stride_, column_dilation_,
                            cm_stride_, mid);
   }
 }

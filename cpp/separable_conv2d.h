@@ -16,9 +16,12 @@
 
 namespace sepconv {
 
+// Sizes are exact in 64 bits even for buffers that could never be allocated (wasm32's size_t
+// would wrap), so the caller can refuse them before allocating anything.
+
 // Packed weights depend only on the filters (k_h, k_w, in_c, multiplier, out_c), so one packing
 // serves every input shape.
-size_t packed_weights_bytes(const SepConvParams& p);
+uint64_t packed_weights_bytes(const SepConvParams& p);
 
 // depthwise [KH,KW,C,M], pointwise [C*M,O] and bias [O] (or null) -> the layout the kernels read.
 void pack_weights(const SepConvParams& p, const float* depthwise, const float* pointwise,
@@ -28,7 +31,7 @@ class SeparableConv2d {
  public:
   explicit SeparableConv2d(const SepConvParams& params);
 
-  size_t workspace_bytes(int threads) const;
+  uint64_t workspace_bytes(int threads) const;
 
   // input and output in the params' layout; packed by pack_weights; workspace of
   // workspace_bytes(pool.threads()).
@@ -47,12 +50,16 @@ class SeparableConv2d {
   SepConvParams p_;
   int32_t cm_count_;         // depthwise output channels, C*M
   int32_t cm_stride_;        // cm_count_ rounded up to a SIMD vector
-  int32_t span_;             // padded input pixels one output row reads
+  int64_t span_;             // padded input pixels one output row reads
   int32_t ring_rows_;        // packed input rows cached per thread
   int32_t tile_rows_;        // output rows per pointwise tile
-  size_t ring_offset_;       // byte offsets inside one thread's workspace
-  size_t mid_offset_;
-  size_t thread_bytes_;
+  // The strides the row kernels step by: 1 where only one output column or kernel tap exists,
+  // so that a huge stride or dilation (legal with enough padding) never overflows an offset.
+  int32_t column_stride_;
+  int32_t column_dilation_;
+  uint64_t ring_offset_;     // byte offsets inside one thread's workspace
+  uint64_t mid_offset_;
+  uint64_t thread_bytes_;
 };
 
 }  // namespace sepconv

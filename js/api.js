@@ -86,13 +86,18 @@ function createApi(loadModule, defaultThreads) {
     }
     loadingThreads = threads;
     loadingVariant = variant;
-    loading = loadModule(request).then((loaded) => {
+    const thisLoad = loadModule(request).then((loaded) => {
+      if (loading !== thisLoad) {  // dispose() came first: this module must not come back
+        stopThreads(loaded.module);
+        throw new SeparableConv2dError('DISPOSED', 'init: dispose() was called while the module was loading');
+      }
       backend = { ...loaded, threads, disposed: false };
       return backend;
     }, (error) => {
-      loading = null;
+      if (loading === thisLoad) loading = null;
       throw error;
     });
+    loading = thisLoad;
     return loading.then(() => undefined);
   }
 
@@ -168,9 +173,13 @@ function createApi(loadModule, defaultThreads) {
   }
 
   /** Stops the worker threads and forgets the module; a later init() or call loads it again. */
+  function stopThreads(module) {
+    if (module.PThread) module.PThread.terminateAllThreads();  // threaded build only
+  }
+
   function dispose() {
     if (backend) {
-      if (backend.module.PThread) backend.module.PThread.terminateAllThreads();  // threaded build only
+      stopThreads(backend.module);
       backend.disposed = true;  // its layers now refuse to run
     }
     backend = null;

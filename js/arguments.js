@@ -29,7 +29,10 @@ function checkTensor(context, value, arg, layout, zeroAllowed = -1) {
   if (value === null || typeof value !== 'object' || !('data' in value) || !('shape' in value)) {
     fail(context, 'BAD_TENSOR', `${arg} must be an object {data, shape}; got ${describe(value)}`);
   }
-  const { data, shape } = value;
+  // Read the caller's shape and data once: everything below, and the computation, uses these
+  // snapshots, so an object that changes between reads cannot get past the checks.
+  const data = value.data;
+  const shape = Array.isArray(value.shape) ? Array.from(value.shape) : value.shape;
   if (!Array.isArray(shape) || shape.length !== 4) {
     const rank = Array.isArray(shape) ? ` (rank ${shape.length})` : '';
     fail(context, 'BAD_SHAPE', `${arg} must have rank 4, ${layout}; got shape ${describe(shape)}${rank}`);
@@ -56,15 +59,17 @@ function checkTensor(context, value, arg, layout, zeroAllowed = -1) {
 
 /** A number or [h, w] pair of positive integers, or the 4-value TF form via `fromFour`. */
 function spatialPair(context, value, arg, code, fromFour) {
-  let pair = value;
-  if (typeof value === 'number') pair = [value, value];
-  else if (Array.isArray(value) && value.length === 4 && fromFour) pair = fromFour(value);
-  else if (!Array.isArray(value) || value.length !== 2) {
+  const given = Array.isArray(value) ? Array.from(value) : value;  // one read of the caller's array
+  let pair;
+  if (typeof given === 'number') pair = [given, given];
+  else if (Array.isArray(given) && given.length === 4 && fromFour) pair = fromFour(given);
+  else if (Array.isArray(given) && given.length === 2) pair = given;
+  else {
     const forms = fromFour ? `a number, [h, w] or ${fromFour.form}` : 'a number or [h, w]';
     fail(context, code, `${arg} must be ${forms}; got ${describe(value)}`);
   }
   if (!pair.every(isPositiveInt)) {
-    fail(context, code, `${arg} must be integers from 1 to 2^31-1; got ${describe(value)}`);
+    fail(context, code, `${arg} must be integers from 1 to 2^31-1; got ${describe(given)}`);
   }
   return pair;
 }
@@ -101,6 +106,9 @@ function parsePadding(context, padding, nchw) {
   const form = nchw ? '[[0,0],[0,0],[top,bottom],[left,right]]' : '[[0,0],[top,bottom],[left,right],[0,0]]';
   if (padding === undefined) {
     fail(context, 'BAD_OPTIONS', `padding is required (as in TensorFlow): 'SAME', 'VALID' or ${form}`);
+  }
+  if (Array.isArray(padding)) {  // one read of the caller's arrays; the checks and the layer use this copy
+    padding = Array.from(padding, (pair) => (Array.isArray(pair) ? Array.from(pair) : pair));
   }
   const wellFormed = Array.isArray(padding) && padding.length === 4 &&
     padding.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt));

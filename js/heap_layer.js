@@ -37,6 +37,20 @@ function allocate(module, context, bytes, what) {
   return address;
 }
 
+// Embind's conversions and the C++ thread pool allocate a few hundred bytes on the wasm heap,
+// and with exceptions off a failed C++ allocation aborts the module. So each call into C++ first
+// makes sure this much room is left: a full heap becomes TOO_LARGE, never an abort.
+const HEADROOM = 64 * 1024;
+
+function ensureHeadroom(module, context) {
+  const address = module._malloc(HEADROOM);
+  if (address === 0) {
+    const prefix = context.name ? `${context.name}: ` : '';
+    throw new SeparableConv2dError('TOO_LARGE', `${prefix}the wasm memory is full (not even ${HEADROOM} bytes are left)`);
+  }
+  module._free(address);
+}
+
 /** Copies typed arrays into a fresh block, runs fn(addressOf), frees the block. */
 function withBlock(module, context, what, sizes, arrays, fn) {
   const { offsets, total } = layout(sizes);
@@ -61,11 +75,13 @@ class HeapLayer {
     this.module = module;
     this.context = opts.context;
     const { depthwise, pointwise, bias } = filters;
+    ensureHeadroom(module, this.context);
     this.packed = allocate(module, this.context, module.packedWeightsBytes(params), 'the packed weights');
     try {
       const arrays = bias ? { depthwise, pointwise, bias } : { depthwise, pointwise };
       const sizes = Object.fromEntries(Object.entries(arrays).map(([key, a]) => [key, a.byteLength]));
       withBlock(module, this.context, 'the filters', sizes, arrays, (at) => {
+        ensureHeadroom(module, this.context);
         module.packWeights(params, at('depthwise'), at('pointwise'), bias ? at('bias') : 0, this.packed);
       });
     } catch (error) {
@@ -86,12 +102,14 @@ class HeapLayer {
     const shape = `${params.batch},${params.inH},${params.inW}`;
     if (shape !== this.opShape) {
       this.releaseOp();
+      ensureHeadroom(this.module, this.context);
       this.op = new this.module.SeparableConv2d(params);
       this.opShape = shape;
     }
     const { module, op } = this;
     const sizes = { input: input.byteLength, workspace: op.workspaceBytes(), output: outputLength * 4 };
     return withBlock(module, this.context, 'this call (input, workspace and output)', sizes, { input }, (at) => {
+      ensureHeadroom(module, this.context);
       op.run(at('input'), this.packed, at('output'), at('workspace'));
       const start = at('output') / 4;
       // new + set(subarray) measured 2.5x faster than slice() on the shared heap (Node 20).

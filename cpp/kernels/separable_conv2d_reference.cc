@@ -18,10 +18,11 @@ void separable_conv2d_reference(const SepConvParams& p, const float* input, cons
           for (int32_t r = 0; r < p.multiplier; ++r) {
             double sum = 0.0;
             for (int32_t di = 0; di < p.k_h; ++di) {
-              const int32_t y = p.stride_h * i + p.dilation_h * di - p.pad_top;
+              // In 64 bits: with enough padding, stride and dilation may each be near 2^31.
+              const int64_t y = int64_t{p.stride_h} * i + int64_t{p.dilation_h} * di - p.pad_top;
               if (y < 0 || y >= p.in_h) continue;
               for (int32_t dj = 0; dj < p.k_w; ++dj) {
-                const int32_t x = p.stride_w * j + p.dilation_w * dj - p.pad_left;
+                const int64_t x = int64_t{p.stride_w} * j + int64_t{p.dilation_w} * dj - p.pad_left;
                 if (x < 0 || x >= p.in_w) continue;
                 const double v = input[b * is.n + y * is.h + x * is.w + q * is.c];
                 const double w = depthwise[((di * p.k_w + dj) * p.in_c + q) * p.multiplier + r];
