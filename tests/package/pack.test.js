@@ -127,6 +127,9 @@ test('the tarball holds what the package needs and nothing else', () => {
   };
   collect(manifest.exports);
   expect(Object.keys(manifest.bin || {})).toContain('sepconv-wasm');
+  // Bundlers may drop the package's modules when unused: nothing runs on import but set-up.
+  expect(manifest.sideEffects).toBe(false);
+  expect(Object.keys(manifest.exports['.'])).toEqual(expect.arrayContaining(['types', 'browser', 'import', 'require']));
   for (const target of targets.filter(Boolean)) {
     const file = path.posix.normalize(target.replace(/^\.\//, ''));
     if (file.includes('*')) continue;
