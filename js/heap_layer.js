@@ -100,12 +100,22 @@ class HeapLayer {
     const outputLength = outputShape.reduce((a, b) => a * b, 1);
     if (outputLength === 0) return output || new Float32Array(0);  // a batch of 0, as in TensorFlow
     const shape = `${params.batch},${params.inH},${params.inW}`;
-    if (shape !== this.opShape) {
+    const newShape = shape !== this.opShape;
+    if (newShape) {
       this.releaseOp();
       ensureHeadroom(this.module, this.context);
       this.op = new this.module.SeparableConv2d(params);
       this.opShape = shape;
     }
+    try {
+      return this.runOp(input, output, outputLength);
+    } catch (error) {
+      if (newShape) this.releaseOp();  // a failed first run of a shape leaves nothing behind
+      throw error;
+    }
+  }
+
+  runOp(input, output, outputLength) {
     const { module, op } = this;
     const sizes = { input: input.byteLength, workspace: op.workspaceBytes(), output: outputLength * 4 };
     return withBlock(module, this.context, 'this call (input, workspace and output)', sizes, { input }, (at) => {

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(emscripten libsimde-dev cmake g++ libgtest-dev chromium)
+# clang and libclang-rt-14-dev: the sanitizer build and the fuzzer (scripts/test-native-sanitizers.sh,
+# scripts/fuzz.sh) need clang-14 with its sanitizer and libFuzzer runtimes.
+packages=(emscripten libsimde-dev cmake g++ libgtest-dev chromium clang libclang-rt-14-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -37,24 +37,26 @@ struct AxisGeometry {
   int32_t pad_before;
 };
 
-// TensorFlow's output size and leading padding along one axis.
+// TensorFlow's output size and leading padding along one axis. In 64 bits: strides, dilations
+// and pads may each be up to 2^31-1 (tests/cpp/size_limits_test.cc); every result fits in 32.
 inline AxisGeometry axis_geometry(Padding padding, int32_t in, int32_t k, int32_t stride,
                                   int32_t dilation, int32_t pad_before, int32_t pad_after) {
-  const int32_t effective = (k - 1) * dilation + 1;
+  const int64_t effective = int64_t{k - 1} * dilation + 1;
   switch (padding) {
     case Padding::kSame: {
-      const int32_t out = (in + stride - 1) / stride;
-      const int32_t total = std::max((out - 1) * stride + effective - in, 0);
-      return {out, total / 2};  // an odd total puts the extra zero after the image
+      const int64_t out = (int64_t{in} + stride - 1) / stride;
+      const int64_t total = std::max<int64_t>((out - 1) * stride + effective - in, 0);
+      // An odd total puts the extra zero after the image.
+      return {static_cast<int32_t>(out), static_cast<int32_t>(total / 2)};
     }
     case Padding::kValid: {
-      const int32_t span = in - effective + 1;  // a span <= 0 gives an output < 1, as it should
-      return {(span + stride - 1) / stride, 0};
+      const int64_t span = in - effective + 1;  // a span <= 0 gives an output < 1, as it should
+      return {static_cast<int32_t>(std::max<int64_t>((span + stride - 1) / stride, 0)), 0};
     }
     case Padding::kExplicit: {
-      const int32_t span = in + pad_before + pad_after - effective;
+      const int64_t span = int64_t{in} + pad_before + pad_after - effective;
       // Division truncates toward zero: -1 / 2 + 1 would claim one output, so guard it.
-      return {span >= 0 ? span / stride + 1 : 0, pad_before};
+      return {static_cast<int32_t>(span >= 0 ? span / stride + 1 : 0), pad_before};
     }
   }
   return {0, 0};

@@ -6,7 +6,7 @@
 // convolution when the pointwise filter has C channels instead of C*M).
 
 const {
-  init, separableConv2d, separableConv2dSync, SeparableConv2dError, dispose,
+  init, separableConv2d, separableConv2dSync, SeparableConv2dError, dispose, getMemoryInfo,
 } = require('../../js/index.js');
 const { mismatch } = require('./compare');
 
@@ -358,4 +358,27 @@ test('the module still computes correct results after all the errors', async () 
   };
   expect(mismatch(await separableConv2d(x, dw, pw, { strides: 1, padding: 'SAME' }), expected)).toBeNull();
   expect(mismatch(separableConv2dSync(x, dw, pw, { strides: 1, padding: 'SAME' }), expected)).toBeNull();
+});
+
+test('every invalid call leaves the wasm heap exactly as it was and is followed by a correct result', async () => {
+  // 3x3 box sum of a 4x4 image of ones under SAME, as above.
+  const x = f32([1, 4, 4, 1], 1);
+  const dw = f32([3, 3, 1, 1], 1);
+  const pw = f32([1, 1, 1, 1], 2);
+  const expected = { shape: [1, 4, 4, 1], data: [4, 6, 6, 4, 6, 9, 9, 6, 6, 9, 9, 6, 4, 6, 6, 4].map((v) => 2 * v) };
+  const before = getMemoryInfo().heapBytesInUse;
+  const problems = [];
+  for (const c of ALL_CASES) {
+    const args = build(c);
+    const sync = syncError(args);
+    const async = await asyncError(args);
+    for (const [how, error] of [['sync', sync], ['async', async]]) {
+      if (!(error instanceof SeparableConv2dError) || error.code !== c.code) problems.push(`${c.label} (${how}): ${error && error.message}`);
+    }
+    const heap = getMemoryInfo().heapBytesInUse;
+    if (heap !== before) problems.push(`${c.label}: ${heap - before} bytes more in use afterwards`);
+    const m = mismatch(separableConv2dSync(x, dw, pw, { strides: 1, padding: 'SAME' }), expected);
+    if (m) problems.push(`${c.label}: the next call computed wrongly: ${m}`);
+  }
+  expect(problems).toEqual([]);
 });
