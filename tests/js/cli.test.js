@@ -11,6 +11,7 @@ const path = require('path');
 const { encodeNpy, parseNpy } = require('../../js/npy');
 const { separableConv2dReference, applyBiasActivation } = require('./reference');
 const { mismatch } = require('./compare');
+const { mulberry32 } = require('./random');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'sepconv-wasm.js');
 const VERSION = require('../../package.json').version;
@@ -29,13 +30,8 @@ function cli(...args) {
 const file = (name) => path.join(dir, name);
 
 function random(length, seed) {
-  const data = new Float32Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    data[i] = state / 2 ** 32 - 0.5;
-  }
-  return data;
+  const next = mulberry32(seed);
+  return Float32Array.from({ length }, () => next() - 0.5);
 }
 
 const size = (shape) => shape.reduce((a, b) => a * b, 1);
