@@ -56,8 +56,8 @@ const RANDOM_CASES = CONFIGS.map((cfg) => {
   return { x: plain(t.x), depthwise: plain(t.depthwise), pointwise: plain(t.pointwise), options: apiOptions(cfg) };
 });
 
-function expectMatchesReference(results) {
-  CONFIGS.forEach((cfg, i) => {
+function expectMatchesReference(results, configs = CONFIGS) {
+  configs.forEach((cfg, i) => {
     const t = tensorsFor(cfg);
     const expected = separableConv2dReference(t.x, t.depthwise, t.pointwise, referenceSpec(cfg));
     const got = results[i];
@@ -111,6 +111,25 @@ describe.each([
       expect(measured.maxGapMs).toBeLessThan(Math.min(100, shortestRun / 2));
       expect(measured.ticks).toBeGreaterThan(measured.durationMs / 50);
     });
+  });
+});
+
+// The reliability issue's concurrency check, in the browser build: 200 calls of different shapes
+// in flight at once through the worker, each resolving to its own right result.
+const CONCURRENT_CONFIGS = Array.from({ length: 200 }, (_, i) => drawConfig(9000 + i, {
+  N: [1, 2], H: [1, 12], W: [1, 12], C: [1, 6], M: [1, 3], O: [1, 6], K: [1, 3],
+}));
+
+test.each([true, false])('200 concurrent separableConv2d promises all resolve to the reference (isolated: %p)', async (isolated) => {
+  await withPage(isolated, async ({ page, consoleErrors }) => {
+    const cases = CONCURRENT_CONFIGS.map((cfg) => {
+      const t = tensorsFor(cfg);
+      return { x: plain(t.x), depthwise: plain(t.depthwise), pointwise: plain(t.pointwise), options: apiOptions(cfg) };
+    });
+    const { results } = await page.evaluate((c) => window.runConcurrently(c), cases);
+    expect(results).toHaveLength(200);
+    expectMatchesReference(results, CONCURRENT_CONFIGS);
+    expect(consoleErrors).toEqual([]);
   });
 });
 
