@@ -55,11 +55,15 @@ void pack_weights(const SepConvParams& p, uintptr_t depthwise, uintptr_t pointwi
                         at<const float>(bias), at<float>(packed));
 }
 
-void run(const SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t output,
-         uintptr_t workspace) {
-  op.run(at<const float>(input), at<const float>(packed), at<float>(output), at<void>(workspace),
-         *pool());
+// start() returns while the pool's workers compute; JavaScript does its own work meanwhile and
+// then calls join(), where the calling thread helps finish. No other call may come in between.
+void start(SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t output,
+           uintptr_t workspace) {
+  op.start(at<const float>(input), at<const float>(packed), at<float>(output), at<void>(workspace),
+           *pool());
 }
+
+void join(SeparableConv2d&) { pool()->join(); }
 
 }  // namespace
 
@@ -89,7 +93,8 @@ EMSCRIPTEN_BINDINGS(sepconv) {
   emscripten::class_<SeparableConv2d>("SeparableConv2d")
       .constructor<const SepConvParams&>()
       .function("workspaceBytes", &workspace_bytes)
-      .function("run", &run);
+      .function("start", &start)
+      .function("join", &join);
 
   emscripten::function("packedWeightsBytes", &packed_weights_bytes);
   emscripten::function("packWeights", &pack_weights);

@@ -30,6 +30,7 @@ constexpr int32_t kTilePixels = 64;
 // Output rows each thread needs before splitting by rows beats splitting by output channels.
 constexpr int64_t kMinRowsPerThread = 4;
 
+
 // Below this many multiply-adds a wake-up of the pool costs more than it saves.
 constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
@@ -57,8 +58,8 @@ SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
   // large holds them all without collisions; it never needs more rows than the image has.
   ring_rows_ =
       static_cast<int32_t>(std::min<int64_t>(int64_t{p_.k_h - 1} * p_.dilation_h + 1, p_.in_h));
-  tile_rows_ = static_cast<int32_t>(
-      std::min<int64_t>((int64_t{kTilePixels} + p_.out_w - 1) / p_.out_w, p_.out_h));
+  tile_rows_ = static_cast<int32_t>(std::max<int64_t>(
+      1, std::min<int64_t>((int64_t{kTilePixels} + p_.out_w - 1) / p_.out_w, p_.out_h)));
   const uint64_t tags_bytes = sizeof(int32_t) * uint64_t(ring_rows_);
   const uint64_t pointers_bytes = sizeof(const float*) * uint64_t(p_.k_h);
   ring_offset_ = align_up(tags_bytes + pointers_bytes);
@@ -70,30 +71,49 @@ SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
 
 uint64_t SeparableConv2d::workspace_bytes(int threads) const { return thread_bytes_ * threads; }
 
-void SeparableConv2d::run(const float* input, const float* packed, float* output, void* workspace,
-                          ThreadPool& pool) const {
+void SeparableConv2d::start(const float* input, const float* packed, float* output,
+                            void* workspace, ThreadPool& pool) {
   const int64_t rows = int64_t{p_.batch} * p_.out_h;
   const int32_t panels = (p_.out_c + kPointwisePanel - 1) / kPointwisePanel;
   const int64_t macs = rows * p_.out_w * (int64_t{p_.k_h} * p_.k_w + p_.out_c) * cm_count_;
   const int threads = macs < kMinParallelMacs ? 1 : pool.threads();
   // Few rows per thread (a small late layer such as 7x7x1024) split badly and make every
-  // thread stream all the pointwise weights: then split the output channels instead, each
-  // thread redoing the cheap depthwise part for its share. Otherwise contiguous row ranges,
-  // which keep each thread's ring of packed rows useful.
+  // thread stream all the pointwise weights: then split the output channels instead, one
+  // share per thread, each thread redoing the cheap depthwise part for its share. Otherwise
+  // chunks of rows, which keep each thread's ring of packed rows useful; while they are large,
+  // multiples of the tile height, since a split tile streams the pointwise weights twice.
   const bool by_panels = rows < kMinRowsPerThread * threads && panels >= threads;
-  const int tasks = static_cast<int>(std::min<int64_t>(threads, by_panels ? panels : rows));
-  pool.run(tasks, [&](int task, int thread) {
-    // The caller allocated workspace_bytes(threads), so these offsets fit in size_t.
-    unsigned char* scratch =
-        static_cast<unsigned char*>(workspace) + static_cast<size_t>(thread * thread_bytes_);
-    if (by_panels) {
-      run_rows(input, packed, output, scratch, 0, rows, panels * task / tasks,
-               panels * (task + 1) / tasks);
-    } else {
-      run_rows(input, packed, output, scratch, rows * task / tasks, rows * (task + 1) / tasks, 0,
-               panels);
-    }
-  });
+  Schedule schedule;
+  if (by_panels) {
+    schedule.units = panels;
+    schedule.min_chunk = (panels + threads - 1) / threads;
+  } else {
+    schedule.units = rows;
+    schedule.align = tile_rows_;
+    schedule.min_chunk = threads == 1 ? rows : 1;
+  }
+  job_ = Job{this, input, packed, output, static_cast<unsigned char*>(workspace), rows, panels,
+             by_panels};
+  pool.start(schedule, &SeparableConv2d::run_chunk, &job_);
+}
+
+void SeparableConv2d::run(const float* input, const float* packed, float* output,
+                          void* workspace, ThreadPool& pool) {
+  start(input, packed, output, workspace, pool);
+  pool.join();
+}
+
+void SeparableConv2d::run_chunk(const void* context, int64_t begin, int64_t end, int thread) {
+  const Job& job = *static_cast<const Job*>(context);
+  const SeparableConv2d& op = *job.op;
+  // The caller allocated workspace_bytes(threads), so this offset fits in size_t.
+  unsigned char* scratch = job.workspace + static_cast<size_t>(thread * op.thread_bytes_);
+  if (job.by_panels) {
+    op.run_rows(job.input, job.packed, job.output, scratch, 0, job.rows,
+                static_cast<int32_t>(begin), static_cast<int32_t>(end));
+  } else {
+    op.run_rows(job.input, job.packed, job.output, scratch, begin, end, 0, job.panels);
+  }
 }
 
 void SeparableConv2d::run_rows(const float* input, const float* packed, float* output,

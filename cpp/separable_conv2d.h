@@ -34,11 +34,28 @@ class SeparableConv2d {
   uint64_t workspace_bytes(int threads) const;
 
   // input and output in the params' layout; packed by pack_weights; workspace of
-  // workspace_bytes(pool.threads()).
+  // workspace_bytes(pool.threads()). start() sets the pool's workers going and returns;
+  // pool.join() completes the computation, on the calling thread too. The buffers must stay
+  // valid, and this operator must not start again, until then. run() is start() then join().
+  void start(const float* input, const float* packed, float* output, void* workspace,
+             ThreadPool& pool);
   void run(const float* input, const float* packed, float* output, void* workspace,
-           ThreadPool& pool) const;
+           ThreadPool& pool);
 
  private:
+  // What the pool's tasks read: one started computation.
+  struct Job {
+    const SeparableConv2d* op;
+    const float* input;
+    const float* packed;
+    float* output;
+    unsigned char* workspace;
+    int64_t rows;
+    int32_t panels;
+    bool by_panels;  // chunks of pointwise panels, else of rows
+  };
+  static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
+
   // Output rows [first_row, end_row) of the flattened (batch, row) index, output channels of
   // pointwise panels [first_panel, end_panel).
   void run_rows(const float* input, const float* packed, float* output, unsigned char* workspace,
@@ -60,6 +77,7 @@ class SeparableConv2d {
   uint64_t ring_offset_;     // byte offsets inside one thread's workspace
   uint64_t mid_offset_;
   uint64_t thread_bytes_;
+  Job job_{};
 };
 
 }  // namespace sepconv

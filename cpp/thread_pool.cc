@@ -1,5 +1,6 @@
 #include "thread_pool.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace {
@@ -7,7 +8,7 @@ namespace {
 // How long an idle worker polls for the next job before it sleeps. Waking a sleeping thread
 // costs far more than this (in a VM the host must reschedule the virtual CPU), and calls come
 // in bursts with a little JavaScript in between; measured in npm run bench.
-constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
+constexpr std::chrono::microseconds kSpinBeforeSleep{200};
 
 }  // namespace
 
@@ -26,37 +27,49 @@ ThreadPool::~ThreadPool() {
   for (auto& worker : workers_) worker.join();
 }
 
-void ThreadPool::run(int tasks, const std::function<void(int, int)>& fn) {
-  if (tasks <= 0) return;
-  if (workers_.empty() || tasks == 1) {
-    for (int task = 0; task < tasks; ++task) fn(task, 0);
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    tasks_ = tasks;
-    next_task_ = 0;
-    unfinished_ = tasks;
-    ++generation_;
-  }
+void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  fn_ = fn;
+  context_ = context;
+  schedule_ = schedule;
+  next_unit_ = 0;
+  running_ = 0;
+  // A job of one chunk runs on the caller in join(): waking a worker for it only adds latency.
+  if (workers_.empty() || next_chunk() >= schedule_.units) return;
+  ++generation_;
   wake_.notify_all();
-  drain(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return unfinished_ == 0; });
-  job_ = nullptr;
 }
 
-// Takes tasks of the current job until none are left.
+void ThreadPool::join() {
+  drain(0);
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [this] { return running_ == 0; });
+  fn_ = nullptr;
+  context_ = nullptr;
+}
+
+// The size of the next chunk; the caller holds the lock.
+int64_t ThreadPool::next_chunk() const {
+  const int64_t remaining = schedule_.units - next_unit_;
+  int64_t chunk = remaining / threads();
+  if (chunk >= schedule_.align) chunk -= chunk % schedule_.align;
+  return std::min(remaining, std::max({chunk, schedule_.min_chunk, int64_t{1}}));
+}
+
+// Takes chunks of the current job until none are left.
 void ThreadPool::drain(int thread) {
   std::unique_lock<std::mutex> lock(mutex_);
-  while (job_ != nullptr && next_task_ < tasks_) {
-    const int task = next_task_++;
-    const auto* job = job_;
+  while (fn_ != nullptr && next_unit_ < schedule_.units) {
+    const int64_t begin = next_unit_;
+    next_unit_ += next_chunk();
+    const int64_t end = next_unit_;
+    const ChunkFn fn = fn_;
+    const void* context = context_;
+    ++running_;
     lock.unlock();
-    (*job)(task, thread);
+    fn(context, begin, end, thread);
     lock.lock();
-    if (--unfinished_ == 0) done_.notify_one();
+    if (--running_ == 0 && next_unit_ >= schedule_.units) done_.notify_one();
   }
 }
 

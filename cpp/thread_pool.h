@@ -1,21 +1,39 @@
-// A fixed pool of threads that the calling thread joins: run() splits tasks over the pool and
-// returns when every task is done. Threads are created once (in wasm, from the pre-spawned
+// A fixed pool of threads that the calling thread joins: start() hands a job to the pool's
+// workers and returns at once; join() makes the caller take part and returns when the job is
+// done. Between the two the caller may do other work (the JS wrapper allocates the result array
+// there), which the workers overlap. Threads are created once (in wasm, from the pre-spawned
 // pthread workers), so a call costs a wake-up, not a thread start.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace sepconv {
 
+// A job's units [0, units) are handed out in chunks, guided self-scheduling: each chunk is the
+// remaining units divided by the thread count, so chunks start large (contiguous work, a few
+// per thread) and shrink towards the end (threads finish together, and a caller that joins
+// late still finds work). A chunk of at least `align` units is a multiple of `align`; no chunk
+// is smaller than `min_chunk` except the last.
+struct Schedule {
+  int64_t units = 0;
+  int64_t align = 1;
+  int64_t min_chunk = 1;
+};
+
 class ThreadPool {
  public:
-  // `threads` counts the calling thread: ThreadPool(1) runs everything inline.
+  // A job calls fn(context, begin, end, thread) for chunks [begin, end) that cover its units
+  // once. `thread` in [0, threads()) is unique among concurrently running calls, so it can index
+  // per-thread scratch memory. A plain function and a pointer rather than a std::function, so
+  // starting a job allocates nothing.
+  using ChunkFn = void (*)(const void* context, int64_t begin, int64_t end, int thread);
+
+  // `threads` counts the calling thread: ThreadPool(1) runs everything inline, in join().
   explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -23,22 +41,37 @@ class ThreadPool {
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Calls fn(task, thread) for each task in [0, tasks); `thread` in [0, threads()) is unique
-  // among concurrently running calls, so it can index per-thread scratch memory.
-  void run(int tasks, const std::function<void(int task, int thread)>& fn);
+  // Starts a job. The context must stay valid until join() returns; one job at a time.
+  void start(const Schedule& schedule, ChunkFn fn, const void* context);
+
+  // Runs the started job's remaining chunks on the calling thread and waits for the others.
+  void join();
+
+  // start() and join() over `tasks` units with fn(task, thread) for each.
+  template <typename Fn>
+  void run(int64_t tasks, const Fn& fn) {
+    Schedule schedule;
+    schedule.units = tasks;
+    start(schedule, [](const void* f, int64_t begin, int64_t end, int thread) {
+      for (int64_t task = begin; task < end; ++task) (*static_cast<const Fn*>(f))(task, thread);
+    }, &fn);
+    join();
+  }
 
  private:
   void work(int thread);
   void drain(int thread);
+  int64_t next_chunk() const;
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(int, int)>* job_ = nullptr;
-  int tasks_ = 0;
-  int next_task_ = 0;
-  int unfinished_ = 0;
+  ChunkFn fn_ = nullptr;
+  const void* context_ = nullptr;
+  Schedule schedule_;
+  int64_t next_unit_ = 0;
+  int running_ = 0;  // chunks handed out and not finished
   std::atomic<uint64_t> generation_{0};  // read without the lock while a worker spins
   std::atomic<bool> stopping_{false};
 };

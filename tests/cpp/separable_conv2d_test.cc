@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_util.h"
@@ -77,7 +79,7 @@ std::vector<float> oracle_output(const SepConvParams& p, const std::vector<float
 std::vector<float> run_operator(const SepConvParams& p, const std::vector<float>& input,
                                 const std::vector<float>& packed, ThreadPool& pool,
                                 float fill = std::nanf("")) {
-  const SeparableConv2d op(p);
+  SeparableConv2d op(p);
   std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
   std::vector<float> output(output_floats(p), fill);
   op.run(input.data(), packed.data(), output.data(), workspace.data(), pool);
@@ -191,6 +193,39 @@ TEST_F(SeparableConv2dTest, LargeConfigurationsSplitAcrossThreads) {
   for (const ConvSpec& spec : {wide, strided_nchw, dilated, few_rows, few_rows_nchw}) {
     for (const Activation& activation : {linear(), relu6()}) {
       EXPECT_TRUE(matches_reference(with_activation(make_params(spec), activation), rng));
+    }
+  }
+}
+
+// The JS wrapper starts the operator, does its own work for a while, then joins: the result
+// must not depend on when the caller joins.
+TEST_F(SeparableConv2dTest, CallerJoiningLateGetsTheSameResult) {
+  ConvSpec spec;
+  spec.batch = 2;
+  spec.in_h = 21;
+  spec.in_w = 30;
+  spec.in_c = 24;
+  spec.k_h = 3;
+  spec.k_w = 3;
+  spec.out_c = 20;
+  spec.padding = Padding::kSame;
+  const SepConvParams p = make_params(spec);
+  std::mt19937 rng(505);
+  const std::vector<float> input = random_floats(input_floats(p), rng);
+  const Weights w = random_weights(p, rng);
+  const std::vector<float> packed = pack(p, w);
+  const std::vector<float> expected = oracle_output(p, input, w);
+  for (ThreadPool& pool : pools_) {
+    for (int delay_ms : {0, 1, 30}) {
+      SeparableConv2d op(p);
+      std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
+      std::vector<float> output(output_floats(p), std::nanf(""));
+      op.start(input.data(), packed.data(), output.data(), workspace.data(), pool);
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      pool.join();
+      EXPECT_TRUE(all_near(expected, output, describe(p) + ", joined after " +
+                                                 std::to_string(delay_ms) + " ms, " +
+                                                 std::to_string(pool.threads()) + " threads"));
     }
   }
 }

@@ -4,12 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace sepconv {
@@ -69,6 +72,95 @@ TEST(ThreadPool, TasksRunConcurrently) {
     }
   });
   EXPECT_EQ(timed_out.load(), 0);
+}
+
+// Chunks cover every unit once, in order of handing out; a chunk of at least `align` units is a
+// multiple of it; only the last may be below min_chunk; they shrink as the job proceeds.
+TEST(ThreadPool, GuidedChunksCoverTheUnitsAsScheduled) {
+  struct Case {
+    int threads;
+    Schedule schedule;
+  };
+  const Case cases[] = {{1, {100, 1, 1}}, {2, {112, 1, 1}}, {2, {28, 3, 1}}, {3, {1000, 7, 1}},
+                        {2, {128, 1, 64}}, {3, {13, 1, 5}}, {2, {1, 1, 1}}, {4, {3, 2, 1}}};
+  for (const Case& c : cases) {
+    ThreadPool pool(c.threads);
+    std::mutex mutex;
+    std::vector<std::pair<int64_t, int64_t>> chunks;
+    auto record = [&](int64_t begin, int64_t end) {
+      std::lock_guard<std::mutex> lock(mutex);
+      chunks.emplace_back(begin, end);
+    };
+    pool.start(c.schedule, [](const void* f, int64_t begin, int64_t end, int) {
+      (*static_cast<const decltype(record)*>(f))(begin, end);
+    }, &record);
+    pool.join();
+    std::sort(chunks.begin(), chunks.end());
+    const std::string what = std::to_string(c.threads) + " threads, " +
+                             std::to_string(c.schedule.units) + " units, align " +
+                             std::to_string(c.schedule.align) + ", min " +
+                             std::to_string(c.schedule.min_chunk);
+    int64_t covered = 0;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      const int64_t size = chunks[i].second - chunks[i].first;
+      ASSERT_EQ(chunks[i].first, covered) << what;
+      ASSERT_GE(size, 1) << what;
+      if (size >= c.schedule.align && i + 1 < chunks.size()) {
+        EXPECT_EQ(size % c.schedule.align, 0) << what << ", chunk " << i;
+      }
+      if (i + 1 < chunks.size()) {
+        EXPECT_GE(size, c.schedule.min_chunk) << what << ", chunk " << i;
+        EXPECT_GE(size, chunks[i + 1].second - chunks[i + 1].first) << what << ", chunk " << i;
+      }
+      covered = chunks[i].second;
+    }
+    EXPECT_EQ(covered, c.schedule.units) << what;
+    if (c.threads == 1) EXPECT_EQ(chunks.size(), 1u) << what;
+  }
+}
+
+// start() alone must set the workers going: the JS wrapper does its own work before join().
+TEST(ThreadPool, WorkersRunChunksBeforeTheCallerJoins) {
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    std::atomic<int64_t> done{0};
+    auto count = [&](int64_t begin, int64_t end) { done.fetch_add(end - begin); };
+    Schedule schedule;
+    schedule.units = 50;
+    pool.start(schedule, [](const void* f, int64_t begin, int64_t end, int) {
+      (*static_cast<const decltype(count)*>(f))(begin, end);
+    }, &count);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (done.load() < schedule.units && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(done.load(), schedule.units) << threads << " threads: the workers waited for join()";
+    pool.join();
+  }
+}
+
+// With one thread, or a job of one chunk, nothing runs until join(), and then on the caller.
+TEST(ThreadPool, OneChunkJobsRunInJoin) {
+  for (int threads : {1, 3}) {
+    ThreadPool pool(threads);
+    Schedule schedule;
+    schedule.units = 5;
+    if (threads > 1) schedule.min_chunk = 5;
+    std::atomic<int> on_caller{0}, before_join{0};
+    std::atomic<bool> joined{false};
+    auto note = [&](int thread) {
+      if (!joined) before_join.fetch_add(1);
+      if (thread == 0) on_caller.fetch_add(1);
+    };
+    pool.start(schedule, [](const void* f, int64_t, int64_t, int thread) {
+      (*static_cast<const decltype(note)*>(f))(thread);
+    }, &note);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    joined = true;
+    pool.join();
+    EXPECT_EQ(before_join.load(), 0) << threads << " threads";
+    EXPECT_EQ(on_caller.load(), 1) << threads << " threads";
+  }
 }
 
 TEST(ThreadPool, ZeroTasksCallNothing) {

@@ -161,7 +161,7 @@ inline std::string check(const Case& c, ThreadPool& pool) {
   std::vector<float> packed(packed_bytes / sizeof(float));
   pack_weights(p, c.depthwise.data(), c.pointwise.data(), bias, packed.data());
 
-  const SeparableConv2d op(p);
+  SeparableConv2d op(p);
   std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
   std::vector<float> output(test::output_floats(p), kUnwritten);
   op.run(c.input.data(), packed.data(), output.data(), workspace.data(), pool);
