@@ -24,6 +24,8 @@ const TOLERANCE = 1e-3;
 const ENGINES = {
   'sepconv-1t': (args) => createSepconvEngine({ threads: 1, api: args.sepconvApi, root: args.lib }),
   'sepconv-2t': (args) => createSepconvEngine({ threads: 2, api: args.sepconvApi, root: args.lib }),
+  'sepconv-1t-wt': (args) => createSepconvEngine({ threads: 1, api: 'wasm-tensor', root: args.lib }),
+  'sepconv-2t-wt': (args) => createSepconvEngine({ threads: 2, api: 'wasm-tensor', root: args.lib }),
   'tfjs-wasm': () => createTfjsWasmEngine(),
   'ort-1t': () => createOrtEngine({ threads: 1 }),
   'ort-2t': () => createOrtEngine({ threads: 2 }),
@@ -179,7 +181,8 @@ async function main() {
   }
   console.log(`timing: ${settings.warmupMs} ms warm-up, then ${settings.rounds} interleaved rounds of ~${settings.blockMs} ms blocks ` +
     `per engine (${settings.gapMs} ms idle after each); median ms/call. tfjs and ort get inputs and weights once, beforehand;\n` +
-    '  every timed call includes copying the output out of wasm. FLOPs = 2*N*OH*OW*C*M*(K*K+O). ' +
+    '  every timed call includes copying the output out of wasm, except the -wt engines\', whose input and output are\n' +
+    '  WasmTensors (they stay in wasm memory, as in a chain of layers). FLOPs = 2*N*OH*OW*C*M*(K*K+O). ' +
     'cores = process CPU time / wall time while the engine ran.\n');
 
   const summaries = [];

@@ -10,6 +10,7 @@ const RATIOS = [
   ['sepconv-1t vs tfjs-wasm', 'sepconv-1t', 'tfjs-wasm'],
   ['sepconv-2t vs ort-2t', 'sepconv-2t', 'ort-2t'],
   ['sepconv-2t vs sepconv-1t', 'sepconv-2t', 'sepconv-1t'],
+  ['sepconv-2t-wt vs sepconv-1t-wt', 'sepconv-2t-wt', 'sepconv-1t-wt'],
 ];
 const PEAK_ENGINE = 'sepconv-1t';
 
@@ -61,13 +62,13 @@ function formatRounds(r) {
 
 function formatLayer({ layer, engines, ratios, rounds }, referenceName) {
   const lines = [`== ${layer.name}: ${describeLayer(layer)}`];
-  lines.push(`  ${'engine'.padEnd(12)}${pad('ms/call', 10)}${pad('p25..p75', 18)}${pad('GFLOP/s', 9)}${pad('% peak', 8)}${pad('cores ', 7)}  max rel err`);
+  lines.push(`  ${'engine'.padEnd(15)}${pad('ms/call', 10)}${pad('p25..p75', 18)}${pad('GFLOP/s', 9)}${pad('% peak', 8)}${pad('cores ', 7)}  max rel err`);
   for (const [name, e] of Object.entries(engines)) {
     const spread = `${fixed(e.p25, 3)}..${fixed(e.p75, 3)}`;
     const peak = e.percentOfPeak === undefined ? '' : `${fixed(e.percentOfPeak, 1)}%`;
     const err = name === referenceName ? 'reference' : (Number.isFinite(e.maxRelErr) ? e.maxRelErr.toExponential(1) : String(e.maxRelErr));
     const flag = e.ok === false ? '  <- FAIL' : '';
-    lines.push(`  ${name.padEnd(12)}${pad(fixed(e.ms, 3), 10)}${pad(spread, 18)}${pad(fixed(e.gflops, 1), 9)}${pad(peak, 8)}${pad(fixed(e.cores, 2) + (e.coresSuspicious ? '?' : ' '), 7)}  ${err}${flag}`);
+    lines.push(`  ${name.padEnd(15)}${pad(fixed(e.ms, 3), 10)}${pad(spread, 18)}${pad(fixed(e.gflops, 1), 9)}${pad(peak, 8)}${pad(fixed(e.cores, 2) + (e.coresSuspicious ? '?' : ' '), 7)}  ${err}${flag}`);
   }
   if (Object.values(engines).some((e) => e.coresSuspicious)) lines.push(SUSPICIOUS_NOTE);
   lines.push(formatRounds(rounds));
@@ -83,8 +84,8 @@ function geomeans(summaries) {
 }
 
 function formatSummary(summaries, means) {
-  const head = ['layer'.padEnd(14), ...RATIOS.map(([, a, b]) => pad(`${short(a)}/${short(b)}`, 12)), pad('s1t %peak', 11)].join('');
-  const row = (name, values) => `  ${name.padEnd(14)}${values.map((v, i) => pad(i === values.length - 1 ? `${fixed(v, 1)}%` : times(v), i === values.length - 1 ? 11 : 12)).join('')}`;
+  const head = ['layer'.padEnd(14), ...RATIOS.map(([, a, b]) => pad(`${short(a)}/${short(b)}`, 15)), pad('s1t %peak', 11)].join('');
+  const row = (name, values) => `  ${name.padEnd(14)}${values.map((v, i) => pad(i === values.length - 1 ? `${fixed(v, 1)}%` : times(v), i === values.length - 1 ? 11 : 15)).join('')}`;
   const lines = ['== Summary: speed-up = baseline ms / sepconv ms (above 1: sepconv-wasm is faster)', `  ${head}`];
   for (const s of summaries) {
     lines.push(row(s.layer.name + (s.rounds.disturbed ? ' *' : ''), [...RATIOS.map(([label]) => s.ratios[label]), s.engines[PEAK_ENGINE]?.percentOfPeak]));

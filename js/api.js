@@ -5,7 +5,10 @@
 // module differs between Node.js and browsers; the entry points pass their loader in.
 
 const { SeparableConv2dError } = require('./errors');
-const { parseOptions, checkInput, checkFilters, filterParams, prepareRun, checkRunOptions } = require('./arguments');
+const {
+  parseOptions, checkInput, checkLayerInput, checkFilters, filterParams, prepareRun, checkRunOptions,
+} = require('./arguments');
+const { WasmTensor } = require('./wasm_tensor');
 const { HeapLayer } = require('./heap_layer');
 const { resolveInit } = require('./backends');
 
@@ -25,16 +28,33 @@ class SeparableConv2dLayer {
 
   /**
    * Computes the layer on input; blocking. `options.output`: a Float32Array of the output's size
-   * to write into (no allocation per call, for loops over many inputs); it is returned as data.
+   * to write into (no allocation per call, for loops over many inputs), returned as data; or a
+   * WasmTensor of the output's shape. With a WasmTensor input or output the result stays in wasm
+   * memory: the WasmTensor is returned (a new one, if the input was one and no output was given).
    */
   runSync(input, options) {
     if (!this._heap) throw new SeparableConv2dError('DISPOSED', 'this layer was disposed');
-    if (this._owner.disposed) {
+    const owner = this._owner;
+    if (owner.disposed) {
       throw new SeparableConv2dError('DISPOSED', 'this layer belongs to a module closed by dispose(); create it again');
     }
-    const run = prepareRun(this._opts, this._filters, checkInput(this._opts, input));
-    const output = checkRunOptions(this._opts, options, run.outputShape);
-    return { data: this._heap.run(run, output), shape: run.outputShape };
+    const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input, owner));
+    const output = checkRunOptions(this._opts, options, run.outputShape, owner, input);
+    if (output && output.tensor) {
+      this._heap.run(run, output.address);
+      return output.tensor;
+    }
+    if (input instanceof WasmTensor && !output) {
+      const tensor = new WasmTensor(owner, run.outputShape);
+      try {
+        this._heap.run(run, tensor.addressFor('output'));
+      } catch (error) {
+        tensor.dispose();
+        throw error;
+      }
+      return tensor;
+    }
+    return { data: this._heap.run(run, output && output.array), shape: run.outputShape };
   }
 
   /** Computes the layer on input; options as for runSync. */
@@ -148,6 +168,24 @@ function createApi(loadModule, defaultThreads) {
     return compute(x, depthwiseFilter, pointwiseFilter, options);
   }
 
+  /**
+   * A float32 tensor in the wasm module's memory, of `shape` (4 dimensions, in the layout of the
+   * layers it feeds), filled from `data` if given, else with zeros. Layers read
+   * it and write their results into such tensors with no copy between JavaScript and wasm.
+   */
+  async function createWasmTensor(shape, data) {
+    await init();
+    const tensor = new WasmTensor(requireBackend('createWasmTensor'), shape);
+    try {
+      if (data !== undefined) tensor.write(data);
+      else tensor.view().fill(0);
+    } catch (error) {
+      tensor.dispose();
+      throw error;
+    }
+    return tensor;
+  }
+
   /** Which build runs and how: {variant, threads, simd, crossOriginIsolated}; null before init(). */
   function getBackendInfo() {
     if (!backend) return null;
@@ -187,8 +225,8 @@ function createApi(loadModule, defaultThreads) {
   }
 
   return {
-    init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo,
-    dispose, SeparableConv2dError, SeparableConv2dLayer,
+    init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo,
+    getMemoryInfo, dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
   };
 }
 

@@ -4,6 +4,7 @@
 // geometry the wasm operator trusts, or throws a SeparableConv2dError a caller can act on.
 
 const { SeparableConv2dError, describe } = require('./errors');
+const { WasmTensor } = require('./wasm_tensor');
 
 const MAX_DIM = 2 ** 31 - 1;
 
@@ -242,20 +243,55 @@ function prepareRun(opts, filters, input) {
   return { params: geometryParams(opts, filters, [batch, inH, inW], [rows, cols]), input: input.data, outputShape };
 }
 
-/** A run's options ({output}): undefined, or the caller's Float32Array of the output's exact size. */
-function checkRunOptions(opts, runOptions, outputShape) {
+/**
+ * A layer's input: a {data, shape} tensor (checkInput), or a WasmTensor of `owner`'s memory,
+ * returned as {shape, data: its address}.
+ */
+function checkLayerInput(opts, x, owner) {
+  if (!(x instanceof WasmTensor)) return checkInput(opts, x);
+  return { shape: x.shape, data: residentAddress(opts.context, x, owner, 'input') };
+}
+
+function residentAddress(context, tensor, owner, arg) {
+  const address = tensor.addressFor(context.name ? `${context.name}: ${arg}` : arg);
+  if (!tensor.belongsTo(owner)) {
+    fail(context, 'DISPOSED', `${arg}: this WasmTensor belongs to a module closed by dispose()`);
+  }
+  return address;
+}
+
+/**
+ * A run's options ({output}) for a result of `outputShape`. output may be the caller's
+ * Float32Array of the output's exact size, or a WasmTensor of exactly that shape other than
+ * the input. Returns undefined (no output given), {array} or {tensor, address}.
+ */
+function checkRunOptions(opts, runOptions, outputShape, owner, input) {
   if (runOptions === undefined) return undefined;
   if (runOptions === null || typeof runOptions !== 'object') {
     fail(opts.context, 'BAD_OPTIONS', `run options must be an object such as { output }; got ${describe(runOptions)}`);
   }
   const { output } = runOptions;
   if (output === undefined) return undefined;
+  if (output instanceof WasmTensor) {
+    const address = residentAddress(opts.context, output, owner, 'output');
+    if (output === input) {
+      fail(opts.context, 'BAD_OPTIONS', 'output must not be the input WasmTensor: the computation reads the input while it writes');
+    }
+    const shape = output.shape;
+    if (shape.some((d, axis) => d !== outputShape[axis])) {
+      fail(opts.context, 'BAD_TENSOR',
+        `output must be a WasmTensor of shape ${describe(outputShape)}; got one of shape ${describe(shape)}`);
+    }
+    return { tensor: output, address };
+  }
   const length = product(outputShape);
   if (!(output instanceof Float32Array) || output.length !== length) {
     fail(opts.context, 'BAD_TENSOR',
-      `output must be a Float32Array of ${length} elements for output shape ${describe(outputShape)}; got ${describe(output)}`);
+      `output must be a Float32Array of ${length} elements for output shape ${describe(outputShape)} (or a WasmTensor of that shape); got ${describe(output)}`);
   }
-  return output;
+  return { array: output };
 }
 
-module.exports = { parseOptions, checkInput, checkFilters, filterParams, prepareRun, checkRunOptions };
+module.exports = {
+  parseOptions, checkInput, checkLayerInput, checkFilters, filterParams, prepareRun, checkRunOptions,
+};

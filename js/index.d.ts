@@ -107,12 +107,47 @@ export function separableConv2dSync(
   options: SeparableConv2dOptions,
 ): OutputTensor;
 
+/**
+ * A float32 tensor in the wasm module's memory (Node.js, and browsers inside a worker of your
+ * own). A layer run on one reads it in place and leaves its result in another, so a chain of
+ * layers copies nothing between JavaScript and wasm. Free it with dispose() (it is also freed
+ * when garbage-collected); dispose() of the module invalidates it.
+ */
+export class WasmTensor {
+  private constructor();
+  /** In the layout of the layers it feeds: [N,H,W,C] (NHWC) or [N,C,H,W] (NCHW). */
+  readonly shape: [number, number, number, number];
+  /** The number of values: the product of the shape. */
+  readonly size: number;
+  /** Copies `size` values in; returns this tensor. */
+  write(data: Float32Array | Float64Array): this;
+  /** Copies the values out: into `output` (a Float32Array of `size`), else into a new array. */
+  read(output?: Float32Array): Float32Array;
+  /**
+   * A Float32Array over the tensor's wasm memory, to fill or read it with no copy. Valid until
+   * the next call into sepconv-wasm (which may grow the memory and detach it): take a new one then.
+   */
+  view(): Float32Array;
+  /** Frees its wasm memory. Safe to call twice. */
+  dispose(): void;
+}
+
+/**
+ * A tensor in wasm memory of `shape` (the first dimension may be 0), filled from `data`
+ * (`size` values) or with zeros. On a browser's main thread it rejects with NOT_SUPPORTED.
+ */
+export function createWasmTensor(
+  shape: [number, number, number, number],
+  data?: Float32Array | Float64Array,
+): Promise<WasmTensor>;
+
 export interface RunOptions {
   /**
    * A Float32Array of exactly the output's size to write the result into, returned as `data`.
-   * It saves allocating (and garbage-collecting) a new array per call in a loop.
+   * It saves allocating (and garbage-collecting) a new array per call in a loop. Or a WasmTensor
+   * of exactly the output's shape (not the input), returned itself.
    */
-  output?: Float32Array;
+  output?: Float32Array | WasmTensor;
   /** Browser main thread only: transfer the input's ArrayBuffer to the worker instead of copying it (it is detached afterwards). */
   transfer?: boolean;
 }
@@ -120,10 +155,18 @@ export interface RunOptions {
 /** A separable convolution whose weights were packed once; runs on any input with C channels. */
 export class SeparableConv2dLayer {
   private constructor();
-  /** Computes the layer on `input` ([N,H,W,C] or [N,C,H,W]). */
-  run(input: Tensor4D, options?: RunOptions): Promise<OutputTensor>;
+  /**
+   * Computes the layer on `input` ([N,H,W,C] or [N,C,H,W]). With a WasmTensor input or output
+   * the result stays in wasm memory: that WasmTensor (a new one for a WasmTensor input without
+   * `output`, which the caller disposes).
+   */
+  run(input: WasmTensor, options?: RunOptions): Promise<WasmTensor>;
+  run(input: Tensor4D, options: RunOptions & { output: WasmTensor }): Promise<WasmTensor>;
+  run(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): Promise<OutputTensor>;
   /** The same, blocking. Not on a browser's main thread (throws NOT_SUPPORTED): use run(). */
-  runSync(input: Tensor4D, options?: RunOptions): OutputTensor;
+  runSync(input: WasmTensor, options?: RunOptions): WasmTensor;
+  runSync(input: Tensor4D, options: RunOptions & { output: WasmTensor }): WasmTensor;
+  runSync(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): OutputTensor;
   /** Frees the packed weights (also done when the layer is garbage-collected). Safe to call twice. */
   dispose(): void;
 }

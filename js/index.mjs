@@ -2,7 +2,7 @@
 import api from './index.js';
 
 export const {
-  init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo,
-  dispose, SeparableConv2dError, SeparableConv2dLayer,
+  init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo,
+  getMemoryInfo, dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
 } = api;
 export default api;

@@ -22,7 +22,7 @@ function startWorker(url) {
 const api = onMainThread ? createWorkerApi(startWorker) : createApi(loadModule, defaultThreads);
 
 export const {
-  init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo,
-  dispose, SeparableConv2dError, SeparableConv2dLayer,
+  init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo,
+  getMemoryInfo, dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
 } = api;
 export default api;

@@ -4,6 +4,7 @@
 // results come back transferred; errors come back as SeparableConv2dError with their code.
 
 import { SeparableConv2dError } from '../js/errors.js';
+import { WasmTensor } from '../js/wasm_tensor.js';
 import { WORKER_MODULE_FILE } from '../js/backends.js';
 import {
   tensorArg, optionsArg, wantsTransfer, transferList, decodeError,
@@ -199,6 +200,14 @@ export function createWorkerApi(startWorker) {
     return new SeparableConv2dLayer(layerId);
   }
 
+  /** Tensors in wasm memory would live in the worker's memory, out of the page's reach. */
+  async function createWasmTensor() {
+    throw new SeparableConv2dError('NOT_SUPPORTED',
+      "createWasmTensor is not available on a browser's main thread, where the computation runs in a Web Worker " +
+      'with its own memory: pass typed arrays (with { transfer: true } to avoid copies), or import sepconv-wasm ' +
+      'in a worker of your own, where WasmTensors work');
+  }
+
   /** The worker's build, threads and isolation, as of its last reply; null before init(). */
   function getBackendInfo() {
     return backendInfo && { ...backendInfo };
@@ -217,7 +226,7 @@ export function createWorkerApi(startWorker) {
   }
 
   return {
-    init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo,
-    dispose, SeparableConv2dError, SeparableConv2dLayer,
+    init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo,
+    getMemoryInfo, dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
   };
 }

@@ -22,20 +22,32 @@ function requireFreshCopy(root) {
  * The one place that calls the library; each form is one line. `call`: tf.nn.separable_conv2d
  * as one call (weights copied in and packed on every call). `prepared`: the prepared-layer
  * API (weights packed once, as tfjs and onnxruntime do with theirs). `output-buffer`: the
- * prepared layer writing into one reused output array.
+ * prepared layer writing into one reused output array. `wasm-tensor`: the prepared layer reading
+ * and writing WasmTensors, as in a chain of layers, so no data crosses between JS and wasm.
  */
 async function makeRunner(lib, api, { x, depthwise, pointwise }, options) {
-  if (api === 'call') return { run: () => lib.separableConv2dSync(x, depthwise, pointwise, options).data, dispose() {} };
+  const read = (y) => y;
+  if (api === 'call') return { run: () => lib.separableConv2dSync(x, depthwise, pointwise, options).data, read, dispose() {} };
   const layer = await lib.createSeparableConv2d(depthwise, pointwise, options);
-  if (api === 'prepared') return { run: () => layer.runSync(x).data, dispose: () => layer.dispose() };
+  if (api === 'prepared') return { run: () => layer.runSync(x).data, read, dispose: () => layer.dispose() };
+  if (api === 'wasm-tensor') {
+    const input = await lib.createWasmTensor(x.shape, x.data);
+    const output = layer.runSync(input);
+    return {
+      run: () => layer.runSync(input, { output }),
+      read: (y) => y.read(),
+      dispose: () => [input, output, layer].forEach((o) => o.dispose()),
+    };
+  }
   const output = new Float32Array(layer.runSync(x).data.length);
-  return { run: () => layer.runSync(x, { output }).data, dispose: () => layer.dispose() };
+  return { run: () => layer.runSync(x, { output }).data, read, dispose: () => layer.dispose() };
 }
 
 const API_NAMES = {
   call: 'separableConv2dSync',
   prepared: 'createSeparableConv2d + runSync',
   'output-buffer': 'createSeparableConv2d + runSync(x, { output }) into one reused array',
+  'wasm-tensor': 'createSeparableConv2d + runSync(x, { output }) with x and output WasmTensors: no copies in or out',
 };
 
 async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT }) {
@@ -46,12 +58,12 @@ async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT 
     throw new Error('this build of sepconv-wasm has no createSeparableConv2d (prepared-layer API)');
   }
   return {
-    name: `sepconv-${threads}t`,
+    name: `sepconv-${threads}t${api === 'wasm-tensor' ? '-wt' : ''}`,
     threads,
     describe: () => `sepconv-wasm ${info.variant} (simd=${info.simd}), threads=${info.threads}, api=${API_NAMES[api]}`,
     async prepare(layer, inputs) {
       const runner = await makeRunner(lib, api, inputs, sepconvOptions(layer));
-      return { run: runner.run, toNHWC: (y) => y, dispose: runner.dispose };
+      return { run: runner.run, toNHWC: runner.read, dispose: runner.dispose };
     },
     close: () => lib.dispose(),
   };

@@ -176,22 +176,24 @@ test('{ transfer: true } detaches the caller\'s buffers; by default they are cop
   });
 });
 
-test('the sync forms throw on the main thread, naming the async form; a disposed layer refuses to run', async () => {
+test('the sync forms (and WasmTensors) are refused on the main thread, naming the way out; a disposed layer refuses to run', async () => {
   await withPage(false, async ({ page }) => {
     const { errors, asyncResult, disposedError } = await page.evaluate(() => window.syncForms());
     expect(errors.separableConv2dSync).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/await separableConv2d\(/) });
     expect(errors.runSync).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/await layer\.run\(x\)/) });
+    expect(errors.createWasmTensor).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/in a worker of your own, where WasmTensors work/) });
     expect(asyncResult).toEqual([1]);
     expect(disposedError).toMatchObject({ code: 'DISPOSED' });
   });
 });
 
-test.each([true, false])('in a worker of the page\'s own (isolated: %p), the package runs in-thread and the sync forms work', async (isolated) => {
+test.each([true, false])('in a worker of the page\'s own (isolated: %p), the package runs in-thread: the sync forms and WasmTensors work', async (isolated) => {
   await withPage(isolated, async ({ page, consoleErrors }) => {
     const reply = await page.evaluate((c) => window.ownWorker({ cases: c, initOptions: {} }), RANDOM_CASES.slice(0, 10));
     expect(reply.error).toBeUndefined();
     expect(reply.backend.variant).toBe(isolated ? 'threaded-simd' : 'simd');
     expect(reply.layerResult).toEqual([10, 20, 30, 40]);
+    expect(reply.chained).toEqual([100, 200, 300, 400]);
     CONFIGS.slice(0, 10).forEach((cfg, i) => {
       const t = tensorsFor(cfg);
       const problem = mismatch({ data: Float32Array.from(reply.results[i].data), shape: reply.results[i].shape },

@@ -1,5 +1,5 @@
 // A user's own module worker that imports the browser entry: there the computation runs in this
-// worker's thread, so separableConv2dSync and layer.runSync work.
+// worker's thread, so separableConv2dSync, layer.runSync and WasmTensors work.
 import * as sepconv from '/dist/web/sepconv-wasm.mjs';
 
 self.onmessage = async ({ data: { cases, initOptions } }) => {
@@ -15,8 +15,13 @@ self.onmessage = async ({ data: { cases, initOptions } }) => {
       { data: Float32Array.of(2), shape: [1, 1, 1, 1] }, { data: Float32Array.of(5), shape: [1, 1, 1, 1] },
       { strides: 1, padding: 'VALID' });
     const layerResult = Array.from(layer.runSync(t).data);
-    layer.dispose();
-    self.postMessage({ results, layerResult, backend: sepconv.getBackendInfo(), memory: sepconv.getMemoryInfo() });
+    // WasmTensors work here: the layer twice over, in wasm memory.
+    const xt = await sepconv.createWasmTensor(t.shape, t.data);
+    const middle = layer.runSync(xt);
+    const yt = await layer.run(middle);
+    const chained = Array.from(yt.read());
+    [xt, middle, yt, layer].forEach((o) => o.dispose());
+    self.postMessage({ results, layerResult, chained, backend: sepconv.getBackendInfo(), memory: sepconv.getMemoryInfo() });
   } catch (error) {
     self.postMessage({ error: { name: error.name, code: error.code, message: error.message } });
   }

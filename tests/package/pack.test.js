@@ -200,7 +200,9 @@ test('ES module: import { ... } from \'sepconv-wasm\' computes a hand-checked ca
   // A 3x3 box of ones with SAME padding on a 2x2 image: every window covers all four pixels,
   // so every output is 1+2+3+4 = 10, times the pointwise weight 0.5: 5.
   const out = runScript('check.mjs', `
-import { init, separableConv2d, getBackendInfo, SeparableConv2dError } from 'sepconv-wasm';
+import {
+  init, separableConv2d, createSeparableConv2d, createWasmTensor, getBackendInfo, SeparableConv2dError, WasmTensor,
+} from 'sepconv-wasm';
 import api from 'sepconv-wasm';
 await init();
 const ones = { data: new Float32Array(9).fill(1), shape: [3, 3, 1, 1] };
@@ -211,8 +213,13 @@ const nchw = await separableConv2d({ data: Float64Array.from([1, 2, 3, 4]), shap
 let rejected = null;
 try { await separableConv2d({ data: new Float32Array(4), shape: [1, 2, 2, 1] }, ones, half, { strides: 1, padding: 'VALID' }); }
 catch (e) { rejected = e instanceof SeparableConv2dError && e.code; }
+const layer = await createSeparableConv2d(ones, half, { strides: 1, padding: 'same' });
+const xt = await createWasmTensor([1, 2, 2, 1], Float32Array.from([1, 2, 3, 4]));
+const yt = layer.runSync(xt);
+const resident = { isWasmTensor: yt instanceof WasmTensor, data: Array.from(yt.read()) };
+[xt, yt, layer].forEach((o) => o.dispose());
 console.log(JSON.stringify({ nhwc: Array.from(nhwc.data), nchw: Array.from(nchw.data), shape: nchw.shape, rejected,
-  sameApi: api.separableConv2d === separableConv2d, backend: getBackendInfo() }));
+  sameApi: api.separableConv2d === separableConv2d, backend: getBackendInfo(), resident }));
 `);
   expect(out.nhwc).toEqual([5, 5, 5, 5]);
   expect(out.nchw).toEqual([5, 5, 5, 5]);
@@ -220,6 +227,7 @@ console.log(JSON.stringify({ nhwc: Array.from(nhwc.data), nchw: Array.from(nchw.
   expect(out.rejected).toBe('BAD_OUTPUT_SIZE');
   expect(out.sameApi).toBe(true);
   expect(out.backend.variant).toEqual(expect.any(String));
+  expect(out.resident).toEqual({ isWasmTensor: true, data: [5, 5, 5, 5] });
 });
 
 test('npx sepconv-wasm: --help, and a hand-checked case from .npy files', () => {
@@ -271,8 +279,8 @@ describe('TypeScript', () => {
   test('tsc --noEmit accepts the documented API, and catches the wrong uses marked @ts-expect-error', () => {
     fs.writeFileSync(path.join(project, 'usage.ts'), `
 import {
-  init, separableConv2d, separableConv2dSync, createSeparableConv2d, getBackendInfo, getMemoryInfo, dispose,
-  SeparableConv2dError, SeparableConv2dLayer,
+  init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo, getMemoryInfo,
+  dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
 } from 'sepconv-wasm';
 import type { Tensor4D, OutputTensor, SeparableConv2dOptions, SeparableConv2dErrorCode, BackendInfo, MemoryInfo } from 'sepconv-wasm';
 
@@ -291,6 +299,15 @@ export async function main(): Promise<number> {
   const output = new Float32Array(2 * 4 * 4);
   const z: OutputTensor = await layer.run(x, { output });
   const zSync: OutputTensor = layer.runSync(x, { output });
+  const xt: WasmTensor = await createWasmTensor([1, 3, 3, 1], x.data);
+  const yt: WasmTensor = layer.runSync(xt);
+  const yt2: WasmTensor = await layer.run(x, { output: yt });
+  const back: Float32Array = yt2.read();
+  const shape: [number, number, number, number] = yt.shape;
+  // @ts-expect-error a WasmTensor input gives a WasmTensor, not {data, shape}
+  const notArray: OutputTensor = layer.runSync(xt);
+  xt.dispose();
+  yt.dispose();
   layer.dispose();
   const info: BackendInfo | null = getBackendInfo();
   const variant: string = info ? info.variant : 'none';
@@ -318,7 +335,8 @@ export async function main(): Promise<number> {
   // @ts-expect-error no such error code
   if (code === 'NOPE') return -1;
 
-  return values.length + z.data.length + zSync.data.length + variant.length + threads + bytes;
+  return values.length + z.data.length + zSync.data.length + variant.length + threads + bytes + back.length + shape[0] +
+    (notArray ? 1 : 0);
 }
 `);
     fs.writeFileSync(path.join(project, 'usage-esm.mts'), `

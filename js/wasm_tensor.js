@@ -1,0 +1,109 @@
+'use strict';
+
+// Tensors that live in the wasm module's memory. A layer that runs on one reads it in place and
+// writes its result into another, so a chain of layers copies nothing between JavaScript and
+// wasm: the copies in and out (and allocating each result array) are serial work that no thread
+// count speeds up.
+
+const { SeparableConv2dError, describe } = require('./errors');
+const { allocate } = require('./heap_layer');
+
+const MAX_DIM = 2 ** 31 - 1;
+
+// A tensor nobody disposed frees its wasm memory when it is garbage-collected.
+const unreleased = new FinalizationRegistry((release) => release());
+
+function checkShape(shape) {
+  const dims = Array.isArray(shape) ? Array.from(shape) : shape;
+  const ok = Array.isArray(dims) && dims.length === 4 &&
+    dims.every((d, axis) => Number.isInteger(d) && d >= (axis === 0 ? 0 : 1) && d <= MAX_DIM);
+  if (!ok) {
+    throw new SeparableConv2dError('BAD_SHAPE',
+      `createWasmTensor: shape must be 4 integers (the first from 0, the others from 1, up to 2^31-1); got ${describe(shape)}`);
+  }
+  return dims;
+}
+
+/** A float32 tensor in wasm memory; made by createWasmTensor(shape, data?). */
+class WasmTensor {
+  /** @param owner the loaded backend ({module, disposed}) whose memory holds the tensor */
+  constructor(owner, shape) {
+    const dims = checkShape(shape);
+    this._owner = owner;
+    this._shape = Object.freeze(dims);
+    this._size = dims.reduce((a, b) => a * b, 1);
+    // 4 bytes at least, so that even an empty tensor has an address of its own.
+    this._address = allocate(owner.module, {}, Math.max(this._size, 1) * 4, `a WasmTensor of shape ${describe(dims)}`);
+    const { module } = owner;
+    const address = this._address;
+    unreleased.register(this, () => { if (!owner.disposed) module._free(address); }, this);
+  }
+
+  /** [N,H,W,C] or [N,C,H,W]: the layout is the layer's dataFormat. */
+  get shape() {
+    return Array.from(this._shape);
+  }
+
+  get size() {
+    return this._size;
+  }
+
+  /** The address in wasm memory, after checking that the tensor can still be used. */
+  addressFor(what) {
+    if (this._address === 0) throw new SeparableConv2dError('DISPOSED', `${what}: this WasmTensor was disposed`);
+    if (this._owner.disposed) {
+      throw new SeparableConv2dError('DISPOSED', `${what}: this WasmTensor belongs to a module closed by dispose()`);
+    }
+    return this._address;
+  }
+
+  /** Whether the tensor lives in `owner`'s memory (an api's current backend). */
+  belongsTo(owner) {
+    return this._owner === owner;
+  }
+
+  /** Copies `data` (a Float32Array or Float64Array of `size` values) into the tensor; returns it. */
+  write(data) {
+    const address = this.addressFor('write');
+    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+      throw new SeparableConv2dError('BAD_DTYPE', `write: data must be a Float32Array or Float64Array; got ${describe(data)}`);
+    }
+    if (data.length !== this._size) {
+      throw new SeparableConv2dError('BAD_TENSOR',
+        `write: data has ${data.length} elements but shape ${describe(this._shape)} needs ${this._size}`);
+    }
+    this._owner.module.HEAPF32.set(data, address / 4);
+    return this;
+  }
+
+  /** Copies the tensor out: into `output` (a Float32Array of `size`), else a new Float32Array. */
+  read(output) {
+    const address = this.addressFor('read');
+    if (output !== undefined && (!(output instanceof Float32Array) || output.length !== this._size)) {
+      throw new SeparableConv2dError('BAD_TENSOR',
+        `read: output must be a Float32Array of ${this._size} elements; got ${describe(output)}`);
+    }
+    const result = output || new Float32Array(this._size);
+    result.set(this._owner.module.HEAPF32.subarray(address / 4, address / 4 + this._size));
+    return result;
+  }
+
+  /**
+   * A Float32Array over the tensor's wasm memory, to read or fill it with no copy. Valid until
+   * the next call into sepconv-wasm, which may grow the memory and so detach it: take a new one.
+   */
+  view() {
+    const address = this.addressFor('view');
+    return new Float32Array(this._owner.module.HEAPF32.buffer, address, this._size);
+  }
+
+  /** Frees the tensor's wasm memory (also done when it is garbage-collected). Safe to call twice. */
+  dispose() {
+    if (this._address === 0) return;
+    unreleased.unregister(this);
+    if (!this._owner.disposed) this._owner.module._free(this._address);
+    this._address = 0;
+  }
+}
+
+module.exports = { WasmTensor };
