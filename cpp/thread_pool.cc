@@ -42,6 +42,12 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
 
 void ThreadPool::join() {
   drain(0);
+  // Every chunk is handed out; the others finish theirs within a chunk's time. Polling for a
+  // while costs less than sleeping and being woken, as for the workers.
+  const auto spin_end = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+  while (running_.load(std::memory_order_acquire) != 0 &&
+         std::chrono::steady_clock::now() < spin_end) {
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [this] { return running_ == 0; });
   fn_ = nullptr;

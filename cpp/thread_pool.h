@@ -71,7 +71,7 @@ class ThreadPool {
   const void* context_ = nullptr;
   Schedule schedule_;
   int64_t next_unit_ = 0;
-  int running_ = 0;  // chunks handed out and not finished
+  std::atomic<int> running_{0};  // chunks handed out and not finished; join() polls it
   std::atomic<uint64_t> generation_{0};  // read without the lock while a worker spins
   std::atomic<bool> stopping_{false};
 };
