@@ -14,6 +14,16 @@ void pack_input_row_f32(const float* row, ptrdiff_t w_stride, ptrdiff_t c_stride
   std::memset(packed + static_cast<size_t>(last) * cm_stride, 0,
               sizeof(float) * static_cast<size_t>(span - last) * cm_stride);
   const int32_t cm_count = in_c * multiplier;
+  if (multiplier == 1 && c_stride == 1 && w_stride == in_c && cm_stride == in_c) {
+    // Dense NHWC pixels with no lanes to pad: the row is one block (one memory.copy in wasm,
+    // where a copy per pixel costs a call each).
+    if (last > first) {
+      std::memcpy(packed + static_cast<size_t>(first) * cm_stride,
+                  row + (first - pad_left) * w_stride,
+                  sizeof(float) * static_cast<size_t>(last - first) * in_c);
+    }
+    return;
+  }
   for (int32_t x = first; x < last; ++x) {
     const float* src = row + (x - pad_left) * w_stride;
     float* dst = packed + static_cast<size_t>(x) * cm_stride;
