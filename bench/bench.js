@@ -180,9 +180,9 @@ async function main() {
     console.log('  ort-1t and ort-2t run in this process as two separate copies of onnxruntime-web (own wasm instance and thread pool each)');
   }
   console.log(`timing: ${settings.warmupMs} ms warm-up, then ${settings.rounds} interleaved rounds of ~${settings.blockMs} ms blocks ` +
-    `per engine (${settings.gapMs} ms idle after each); median ms/call. tfjs and ort get inputs and weights once, beforehand;\n` +
-    '  every timed call includes copying the output out of wasm, except the -wt engines\', whose input and output are\n' +
-    '  WasmTensors (they stay in wasm memory, as in a chain of layers). FLOPs = 2*N*OH*OW*C*M*(K*K+O). ' +
+    `per engine (${settings.gapMs} ms idle after each); median ms/call. Every engine prepares its weights once; every timed\n` +
+    '  call copies the input into wasm memory and the output out into a new array, except the -wt engines\', whose input and\n' +
+    '  output are WasmTensors (they stay in wasm memory, as in a chain of layers). FLOPs = 2*N*OH*OW*C*M*(K*K+O). ' +
     'cores = process CPU time / wall time while the engine ran.\n');
 
   const summaries = [];

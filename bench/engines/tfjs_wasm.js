@@ -36,9 +36,9 @@ async function createTfjsWasmEngine() {
     threads,
     describe: () => `@tensorflow/tfjs-backend-wasm ${version}, tfjs-backend-wasm-simd.wasm, threads=${threads}`,
     async prepare(layer, inputs) {
-      // Tensors are created once, as a model's weights and an input already on the backend
-      // would be; the timed call is the op plus dataSync (a copy out), like our call.
-      const x = tf.tensor4d(inputs.x.data, inputs.x.shape);
+      // The weights are made tensors once, as a model's would be. The timed call is what
+      // sepconv-wasm's call and onnxruntime's session.run do with new data: the input copied
+      // into wasm memory (tf.tensor4d), the op, and dataSync (a copy out into a new array).
       const dw = tf.tensor4d(inputs.depthwise.data, inputs.depthwise.shape);
       const pw = tf.tensor4d(inputs.pointwise.data, inputs.pointwise.shape);
       const strides = [layer.stride, layer.stride];
@@ -47,15 +47,16 @@ async function createTfjsWasmEngine() {
       // tf.separableConv2d is depthwiseConv2d (with dilations) then a 1x1 conv2d; the op's
       // scope disposes the intermediate tensor.
       const run = () => {
+        const x = tf.tensor4d(inputs.x.data, inputs.x.shape);
         const y = tf.separableConv2d(x, dw, pw, strides, pad, dilation);
         const data = y.dataSync();
-        y.dispose();
+        tf.dispose([x, y]);
         return data;
       };
       const before = tf.memory().numTensors;
       run();
       if (tf.memory().numTensors !== before) throw new Error('tfjs: the timed call leaks tensors');
-      return { run, toNHWC: (y) => y, dispose: () => tf.dispose([x, dw, pw]) };
+      return { run, toNHWC: (y) => y, dispose: () => tf.dispose([dw, pw]) };
     },
     close() {},
   };
