@@ -34,47 +34,69 @@ void store_tile(const v128_t (&acc)[kTileRows][2], int32_t rows, int32_t lanes, 
 
 }  // namespace
 
+namespace {
+
+// One 4-pixel x 8-channel block: pixels [j0, j0+rows) of the tile, the panel's `lanes` channels.
+inline void block_4x8(const float* mid, int32_t j0, int32_t rows, int32_t mid_stride,
+                      int32_t cm_count, const float* panel, int32_t lanes, v128_t vmin,
+                      v128_t vmax, float* out, ptrdiff_t out_stride_j, ptrdiff_t out_stride_k) {
+  // Rows past the end re-read the last valid row; their results are not stored.
+  const float* a[kTileRows];
+  for (int32_t r = 0; r < kTileRows; ++r) {
+    a[r] = mid + static_cast<size_t>(j0 + std::min(r, rows - 1)) * mid_stride;
+  }
+  const v128_t bias0 = wasm_v128_load(panel);
+  const v128_t bias1 = wasm_v128_load(panel + 4);
+  v128_t acc[kTileRows][2];
+  for (auto& row : acc) {
+    row[0] = bias0;
+    row[1] = bias1;
+  }
+  const float* w = panel + kPointwisePanel;
+  for (int32_t cm = 0; cm < cm_count; ++cm, w += kPointwisePanel) {
+    const v128_t w0 = wasm_v128_load(w);
+    const v128_t w1 = wasm_v128_load(w + 4);
+    for (int32_t r = 0; r < kTileRows; ++r) {
+      const v128_t x = wasm_f32x4_splat(a[r][cm]);
+      acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(x, w0));
+      acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(x, w1));
+    }
+  }
+  for (auto& row : acc) {
+    // pmax(a, b) is `a < b ? b : a`: one maxps on x64, and a NaN in `a` stays NaN.
+    row[0] = wasm_f32x4_pmin(wasm_f32x4_pmax(row[0], vmin), vmax);
+    row[1] = wasm_f32x4_pmin(wasm_f32x4_pmax(row[1], vmin), vmax);
+  }
+  store_tile(acc, rows, lanes, out, out_stride_j, out_stride_k);
+}
+
+// Packed weights up to this size stay in L1 next to a few pixels: then all panels go over 4
+// pixels before the next 4, so each output row is written whole, once.
+constexpr size_t kL1WeightBytes = 36 * 1024;
+
+}  // namespace
+
 void pointwise_f32_simd128(const float* mid, int32_t pixels, int32_t mid_stride, int32_t cm_count,
                            const float* packed, int32_t out_c, float out_min, float out_max,
                            float* out, ptrdiff_t out_stride_j, ptrdiff_t out_stride_k) {
   const v128_t vmin = wasm_f32x4_splat(out_min);
   const v128_t vmax = wasm_f32x4_splat(out_max);
   const size_t panel_floats = static_cast<size_t>(cm_count + 1) * kPointwisePanel;
-  // Panels outside, pixels inside: one panel of weights stays in cache across the whole tile.
-  for (int32_t k0 = 0; k0 < out_c; k0 += kPointwisePanel) {
-    const float* panel = packed + static_cast<size_t>(k0 / kPointwisePanel) * panel_floats;
-    const int32_t lanes = std::min(kPointwisePanel, out_c - k0);
+  const int32_t panels = (out_c + kPointwisePanel - 1) / kPointwisePanel;
+  auto block = [&](int32_t p, int32_t j0) {
+    const int32_t k0 = p * kPointwisePanel;
+    block_4x8(mid, j0, std::min(kTileRows, pixels - j0), mid_stride, cm_count,
+              packed + static_cast<size_t>(p) * panel_floats, std::min(kPointwisePanel, out_c - k0),
+              vmin, vmax, out + j0 * out_stride_j + k0 * out_stride_k, out_stride_j, out_stride_k);
+  };
+  if (sizeof(float) * panel_floats * panels <= kL1WeightBytes) {
     for (int32_t j0 = 0; j0 < pixels; j0 += kTileRows) {
-      const int32_t rows = std::min(kTileRows, pixels - j0);
-      // Rows past the end re-read the last valid row; their results are not stored.
-      const float* a[kTileRows];
-      for (int32_t r = 0; r < kTileRows; ++r) {
-        a[r] = mid + static_cast<size_t>(j0 + std::min(r, rows - 1)) * mid_stride;
-      }
-      const v128_t bias0 = wasm_v128_load(panel);
-      const v128_t bias1 = wasm_v128_load(panel + 4);
-      v128_t acc[kTileRows][2];
-      for (auto& row : acc) {
-        row[0] = bias0;
-        row[1] = bias1;
-      }
-      const float* w = panel + kPointwisePanel;
-      for (int32_t cm = 0; cm < cm_count; ++cm, w += kPointwisePanel) {
-        const v128_t w0 = wasm_v128_load(w);
-        const v128_t w1 = wasm_v128_load(w + 4);
-        for (int32_t r = 0; r < kTileRows; ++r) {
-          const v128_t x = wasm_f32x4_splat(a[r][cm]);
-          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(x, w0));
-          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(x, w1));
-        }
-      }
-      for (auto& row : acc) {
-        // pmax(a, b) is `a < b ? b : a`: one maxps on x64, and a NaN in `a` stays NaN.
-        row[0] = wasm_f32x4_pmin(wasm_f32x4_pmax(row[0], vmin), vmax);
-        row[1] = wasm_f32x4_pmin(wasm_f32x4_pmax(row[1], vmin), vmax);
-      }
-      store_tile(acc, rows, lanes, out + j0 * out_stride_j + k0 * out_stride_k, out_stride_j,
-                 out_stride_k);
+      for (int32_t p = 0; p < panels; ++p) block(p, j0);
+    }
+  } else {
+    // Panels outside, pixels inside: one panel of weights stays in cache across the whole tile.
+    for (int32_t p = 0; p < panels; ++p) {
+      for (int32_t j0 = 0; j0 < pixels; j0 += kTileRows) block(p, j0);
     }
   }
 }

@@ -36,12 +36,15 @@ struct PointwiseCase {
   }
 };
 
-PointwiseCase random_case(std::mt19937& rng, const Activation& activation) {
+// large_weights: more packed weights than fit next to the tile in L1 (over 36 KiB), which the
+// kernel walks in the other loop order.
+PointwiseCase random_case(std::mt19937& rng, const Activation& activation,
+                          bool large_weights = false) {
   PointwiseCase c;
   c.pixels = random_int(rng, 1, 20);
-  c.cm_count = random_int(rng, 1, 27);
+  c.cm_count = large_weights ? random_int(rng, 150, 200) : random_int(rng, 1, 27);
   c.mid_stride = round_up(c.cm_count, 4) + 4 * random_int(rng, 0, 1);
-  c.out_c = random_int(rng, 1, 30);
+  c.out_c = large_weights ? random_int(rng, 60, 90) : random_int(rng, 1, 30);
   // NHWC writes channels contiguously; NCHW writes each channel as a strided plane. Extra
   // stride leaves gaps the kernel must not touch.
   const bool nchw = random_int(rng, 0, 1) == 1;
@@ -96,7 +99,7 @@ TEST(PointwiseF32Simd128, MatchesScalarLoopForEveryClamp) {
     // Outputs pinned at each bound: without some, a clamp test would not be testing the clamp.
     size_t at_min = 0, at_max = 0;
     for (int iteration = 0; iteration < 300; ++iteration) {
-      const PointwiseCase c = random_case(rng, activation);
+      const PointwiseCase c = random_case(rng, activation, iteration % 10 == 0);
       // The output is prefilled with NaN, so an element the kernel forgot to write fails.
       const std::vector<float> expected = scalar_pointwise(c, std::nanf(""));
       ASSERT_TRUE(all_near(expected, run_kernel(c, std::nanf("")), c.describe()));
