@@ -6,9 +6,12 @@
 namespace {
 
 // How long an idle worker polls for the next job before it sleeps. Waking a sleeping thread
-// costs far more than this (in a VM the host must reschedule the virtual CPU), and calls come
-// in bursts with a little JavaScript in between; measured in npm run bench.
-constexpr std::chrono::microseconds kSpinBeforeSleep{200};
+// can cost more than a whole call (in a VM the host must reschedule the virtual CPU), and calls
+// come in bursts with a little JavaScript in between, which for a call that copies megabytes in
+// and out takes longer than 200 us: with 200 us, npm run bench once saw a 2-thread layer run
+// on one core. The cost of polling is that while it lasts, the first writes into a new result
+// array are slower (see docs/performance.md).
+constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
 
 }  // namespace
 
