@@ -30,7 +30,6 @@ constexpr int32_t kTilePixels = 64;
 // Output rows each thread needs before splitting by rows beats splitting by output channels.
 constexpr int64_t kMinRowsPerThread = 4;
 
-
 // Below this many multiply-adds a wake-up of the pool costs more than it saves.
 constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
