@@ -163,10 +163,12 @@ export class SeparableConv2dLayer {
   run(input: WasmTensor, options?: RunOptions): Promise<WasmTensor>;
   run(input: Tensor4D, options: RunOptions & { output: WasmTensor }): Promise<WasmTensor>;
   run(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): Promise<OutputTensor>;
+  run(input: Tensor4D | WasmTensor, options?: RunOptions): Promise<OutputTensor | WasmTensor>;
   /** The same, blocking. Not on a browser's main thread (throws NOT_SUPPORTED): use run(). */
   runSync(input: WasmTensor, options?: RunOptions): WasmTensor;
   runSync(input: Tensor4D, options: RunOptions & { output: WasmTensor }): WasmTensor;
   runSync(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): OutputTensor;
+  runSync(input: Tensor4D | WasmTensor, options?: RunOptions): OutputTensor | WasmTensor;
   /** Frees the packed weights (also done when the layer is garbage-collected). Safe to call twice. */
   dispose(): void;
 }

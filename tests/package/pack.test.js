@@ -282,7 +282,9 @@ import {
   init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo, getMemoryInfo,
   dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
 } from 'sepconv-wasm';
-import type { Tensor4D, OutputTensor, SeparableConv2dOptions, SeparableConv2dErrorCode, BackendInfo, MemoryInfo } from 'sepconv-wasm';
+import type {
+  Tensor4D, OutputTensor, SeparableConv2dOptions, SeparableConv2dErrorCode, BackendInfo, MemoryInfo, RunOptions,
+} from 'sepconv-wasm';
 
 export async function main(): Promise<number> {
   await init({ threads: 2 });
@@ -306,6 +308,9 @@ export async function main(): Promise<number> {
   const shape: [number, number, number, number] = yt.shape;
   // @ts-expect-error a WasmTensor input gives a WasmTensor, not {data, shape}
   const notArray: OutputTensor = layer.runSync(xt);
+  // Options typed as the general RunOptions: either kind of result.
+  const general: RunOptions = Math.random() < 0.5 ? { output } : { output: yt };
+  const either: OutputTensor | WasmTensor = await layer.run(x, general);
   xt.dispose();
   yt.dispose();
   layer.dispose();
@@ -336,7 +341,7 @@ export async function main(): Promise<number> {
   if (code === 'NOPE') return -1;
 
   return values.length + z.data.length + zSync.data.length + variant.length + threads + bytes + back.length + shape[0] +
-    (notArray ? 1 : 0);
+    (notArray ? 1 : 0) + (either ? 1 : 0);
 }
 `);
     fs.writeFileSync(path.join(project, 'usage-esm.mts'), `
