@@ -72,8 +72,8 @@ uint64_t SeparableConv2d::workspace_bytes(int threads) const { return thread_byt
 
 void SeparableConv2d::start(const float* input, const float* packed, float* output,
                             void* workspace, ThreadPool& pool) {
-  const int64_t rows = int64_t{p_.batch} * p_.out_h;
-  const int32_t panels = (p_.out_c + kPointwisePanel - 1) / kPointwisePanel;
+  const int64_t rows = this->rows();
+  const int32_t panels = this->panels();
   const int64_t macs = rows * p_.out_w * (int64_t{p_.k_h} * p_.k_w + p_.out_c) * cm_count_;
   const int threads = macs < kMinParallelMacs ? 1 : pool.threads();
   // Few rows per thread (a small late layer such as 7x7x1024) split badly and make every
@@ -91,8 +91,7 @@ void SeparableConv2d::start(const float* input, const float* packed, float* outp
     schedule.align = tile_rows_;
     schedule.min_chunk = threads == 1 ? rows : 1;
   }
-  job_ = Job{this, input, packed, output, static_cast<unsigned char*>(workspace), rows, panels,
-             by_panels};
+  job_ = Job{this, input, packed, output, static_cast<unsigned char*>(workspace), by_panels};
   pool.start(schedule, &SeparableConv2d::run_chunk, &job_);
 }
 
@@ -108,11 +107,17 @@ void SeparableConv2d::run_chunk(const void* context, int64_t begin, int64_t end,
   // The caller allocated workspace_bytes(threads), so this offset fits in size_t.
   unsigned char* scratch = job.workspace + static_cast<size_t>(thread * op.thread_bytes_);
   if (job.by_panels) {
-    op.run_rows(job.input, job.packed, job.output, scratch, 0, job.rows,
+    op.run_rows(job.input, job.packed, job.output, scratch, 0, op.rows(),
                 static_cast<int32_t>(begin), static_cast<int32_t>(end));
   } else {
-    op.run_rows(job.input, job.packed, job.output, scratch, begin, end, 0, job.panels);
+    op.run_rows(job.input, job.packed, job.output, scratch, begin, end, 0, op.panels());
   }
+}
+
+int64_t SeparableConv2d::rows() const { return int64_t{p_.batch} * p_.out_h; }
+
+int32_t SeparableConv2d::panels() const {
+  return (p_.out_c + kPointwisePanel - 1) / kPointwisePanel;
 }
 
 void SeparableConv2d::run_rows(const float* input, const float* packed, float* output,

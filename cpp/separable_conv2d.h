@@ -50,11 +50,11 @@ class SeparableConv2d {
     const float* packed;
     float* output;
     unsigned char* workspace;
-    int64_t rows;
-    int32_t panels;
     bool by_panels;  // chunks of pointwise panels, else of rows
   };
   static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
+  int64_t rows() const;    // output rows of all images
+  int32_t panels() const;  // pointwise panels of output channels
 
   // Output rows [first_row, end_row) of the flattened (batch, row) index, output channels of
   // pointwise panels [first_panel, end_panel).

@@ -47,14 +47,23 @@ class ThreadPool {
   // Runs the started job's remaining chunks on the calling thread and waits for the others.
   void join();
 
+  // start() with a callable fn(begin, end, thread), which must stay valid until join() returns.
+  template <typename Fn>
+  void start(const Schedule& schedule, const Fn& fn) {
+    start(schedule, [](const void* f, int64_t begin, int64_t end, int thread) {
+      (*static_cast<const Fn*>(f))(begin, end, thread);
+    }, &fn);
+  }
+
   // start() and join() over `tasks` units with fn(task, thread) for each.
   template <typename Fn>
   void run(int64_t tasks, const Fn& fn) {
     Schedule schedule;
     schedule.units = tasks;
-    start(schedule, [](const void* f, int64_t begin, int64_t end, int thread) {
-      for (int64_t task = begin; task < end; ++task) (*static_cast<const Fn*>(f))(task, thread);
-    }, &fn);
+    const auto each = [&fn](int64_t begin, int64_t end, int thread) {
+      for (int64_t task = begin; task < end; ++task) fn(task, thread);
+    };
+    start(schedule, each);
     join();
   }
 

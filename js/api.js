@@ -7,6 +7,7 @@
 const { SeparableConv2dError } = require('./errors');
 const {
   parseOptions, checkInput, checkLayerInput, checkFilters, filterParams, prepareRun, checkRunOptions,
+  checkWasmTensorShape,
 } = require('./arguments');
 const { WasmTensor } = require('./wasm_tensor');
 const { HeapLayer } = require('./heap_layer');
@@ -38,8 +39,8 @@ class SeparableConv2dLayer {
     if (owner.disposed) {
       throw new SeparableConv2dError('DISPOSED', 'this layer belongs to a module closed by dispose(); create it again');
     }
-    const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input, owner));
-    const output = checkRunOptions(this._opts, options, run.outputShape, owner, input);
+    const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input));
+    const output = checkRunOptions(this._opts, options, run.outputShape, input);
     if (output && output.tensor) {
       this._heap.run(run, output.address);
       return output.tensor;
@@ -175,7 +176,7 @@ function createApi(loadModule, defaultThreads) {
    */
   async function createWasmTensor(shape, data) {
     await init();
-    const tensor = new WasmTensor(requireBackend('createWasmTensor'), shape);
+    const tensor = new WasmTensor(requireBackend('createWasmTensor'), checkWasmTensorShape(shape));
     try {
       if (data !== undefined) tensor.write(data);
       else tensor.view().fill(0);

@@ -243,21 +243,29 @@ function prepareRun(opts, filters, input) {
   return { params: geometryParams(opts, filters, [batch, inH, inW], [rows, cols]), input: input.data, outputShape };
 }
 
-/**
- * A layer's input: a {data, shape} tensor (checkInput), or a WasmTensor of `owner`'s memory,
- * returned as {shape, data: its address}.
- */
-function checkLayerInput(opts, x, owner) {
-  if (!(x instanceof WasmTensor)) return checkInput(opts, x);
-  return { shape: x.shape, data: residentAddress(opts.context, x, owner, 'input') };
+/** A WasmTensor's shape: 4 integers, the first from 0, the others from 1, up to 2^31-1. */
+function checkWasmTensorShape(shape) {
+  const dims = Array.isArray(shape) ? Array.from(shape) : shape;
+  const ok = Array.isArray(dims) && dims.length === 4 &&
+    dims.every((d, axis) => (axis === 0 ? isNonNegativeInt(d) : isPositiveInt(d)));
+  if (!ok) {
+    fail({}, 'BAD_SHAPE',
+      `createWasmTensor: shape must be 4 integers (the first from 0, the others from 1, up to 2^31-1); got ${describe(shape)}`);
+  }
+  return dims;
 }
 
-function residentAddress(context, tensor, owner, arg) {
-  const address = tensor.addressFor(context.name ? `${context.name}: ${arg}` : arg);
-  if (!tensor.belongsTo(owner)) {
-    fail(context, 'DISPOSED', `${arg}: this WasmTensor belongs to a module closed by dispose()`);
-  }
-  return address;
+/**
+ * A layer's input: a {data, shape} tensor (checkInput), or a usable WasmTensor, returned as
+ * {shape, data: its address}.
+ */
+function checkLayerInput(opts, x) {
+  if (!(x instanceof WasmTensor)) return checkInput(opts, x);
+  return { shape: x.shape, data: residentAddress(opts.context, x, 'input') };
+}
+
+function residentAddress(context, tensor, arg) {
+  return tensor.addressFor(context.name ? `${context.name}: ${arg}` : arg);
 }
 
 /**
@@ -265,7 +273,7 @@ function residentAddress(context, tensor, owner, arg) {
  * Float32Array of the output's exact size, or a WasmTensor of exactly that shape other than
  * the input. Returns undefined (no output given), {array} or {tensor, address}.
  */
-function checkRunOptions(opts, runOptions, outputShape, owner, input) {
+function checkRunOptions(opts, runOptions, outputShape, input) {
   if (runOptions === undefined) return undefined;
   if (runOptions === null || typeof runOptions !== 'object') {
     fail(opts.context, 'BAD_OPTIONS', `run options must be an object such as { output }; got ${describe(runOptions)}`);
@@ -273,7 +281,7 @@ function checkRunOptions(opts, runOptions, outputShape, owner, input) {
   const { output } = runOptions;
   if (output === undefined) return undefined;
   if (output instanceof WasmTensor) {
-    const address = residentAddress(opts.context, output, owner, 'output');
+    const address = residentAddress(opts.context, output, 'output');
     if (output === input) {
       fail(opts.context, 'BAD_OPTIONS', 'output must not be the input WasmTensor: the computation reads the input while it writes');
     }
@@ -294,4 +302,5 @@ function checkRunOptions(opts, runOptions, outputShape, owner, input) {
 
 module.exports = {
   parseOptions, checkInput, checkLayerInput, checkFilters, filterParams, prepareRun, checkRunOptions,
+  checkWasmTensorShape,
 };

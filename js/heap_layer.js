@@ -126,7 +126,10 @@ class HeapLayer {
     const sizes = { workspace: op.workspaceBytes() };
     if (!inputInWasm) sizes.input = input.byteLength;
     if (!outputInWasm) sizes.output = outputLength * 4;
-    const what = `this call (${Object.keys(sizes).join(', ')})`;
+    // Constant strings: this is every call's path, and the words are needed only on failure.
+    const what = inputInWasm || outputInWasm
+      ? 'this call (the workspace, and input or output where not a WasmTensor)'
+      : 'this call (input, workspace and output)';
     return withBlock(module, this.context, what, sizes, inputInWasm ? {} : { input }, (at) => {
       ensureHeadroom(module, this.context);
       const outputAddress = outputInWasm ? output : at('output');

@@ -8,27 +8,16 @@
 const { SeparableConv2dError, describe } = require('./errors');
 const { allocate } = require('./heap_layer');
 
-const MAX_DIM = 2 ** 31 - 1;
-
 // A tensor nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
 
-function checkShape(shape) {
-  const dims = Array.isArray(shape) ? Array.from(shape) : shape;
-  const ok = Array.isArray(dims) && dims.length === 4 &&
-    dims.every((d, axis) => Number.isInteger(d) && d >= (axis === 0 ? 0 : 1) && d <= MAX_DIM);
-  if (!ok) {
-    throw new SeparableConv2dError('BAD_SHAPE',
-      `createWasmTensor: shape must be 4 integers (the first from 0, the others from 1, up to 2^31-1); got ${describe(shape)}`);
-  }
-  return dims;
-}
-
 /** A float32 tensor in wasm memory; made by createWasmTensor(shape, data?). */
 class WasmTensor {
-  /** @param owner the loaded backend ({module, disposed}) whose memory holds the tensor */
-  constructor(owner, shape) {
-    const dims = checkShape(shape);
+  /**
+   * @param owner the loaded backend ({module, disposed}) whose memory holds the tensor
+   * @param dims a checked shape (arguments.checkWasmTensorShape, or a layer's output shape)
+   */
+  constructor(owner, dims) {
     this._owner = owner;
     this._shape = Object.freeze(dims);
     this._size = dims.reduce((a, b) => a * b, 1);
@@ -55,11 +44,6 @@ class WasmTensor {
       throw new SeparableConv2dError('DISPOSED', `${what}: this WasmTensor belongs to a module closed by dispose()`);
     }
     return this._address;
-  }
-
-  /** Whether the tensor lives in `owner`'s memory (an api's current backend). */
-  belongsTo(owner) {
-    return this._owner === owner;
   }
 
   /** Copies `data` (a Float32Array or Float64Array of `size` values) into the tensor; returns it. */

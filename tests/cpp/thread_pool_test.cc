@@ -87,13 +87,11 @@ TEST(ThreadPool, GuidedChunksCoverTheUnitsAsScheduled) {
     ThreadPool pool(c.threads);
     std::mutex mutex;
     std::vector<std::pair<int64_t, int64_t>> chunks;
-    auto record = [&](int64_t begin, int64_t end) {
+    auto record = [&](int64_t begin, int64_t end, int) {
       std::lock_guard<std::mutex> lock(mutex);
       chunks.emplace_back(begin, end);
     };
-    pool.start(c.schedule, [](const void* f, int64_t begin, int64_t end, int) {
-      (*static_cast<const decltype(record)*>(f))(begin, end);
-    }, &record);
+    pool.start(c.schedule, record);
     pool.join();
     std::sort(chunks.begin(), chunks.end());
     const std::string what = std::to_string(c.threads) + " threads, " +
@@ -124,12 +122,10 @@ TEST(ThreadPool, WorkersRunChunksBeforeTheCallerJoins) {
   for (int threads : {2, 3}) {
     ThreadPool pool(threads);
     std::atomic<int64_t> done{0};
-    auto count = [&](int64_t begin, int64_t end) { done.fetch_add(end - begin); };
+    auto count = [&](int64_t begin, int64_t end, int) { done.fetch_add(end - begin); };
     Schedule schedule;
     schedule.units = 50;
-    pool.start(schedule, [](const void* f, int64_t begin, int64_t end, int) {
-      (*static_cast<const decltype(count)*>(f))(begin, end);
-    }, &count);
+    pool.start(schedule, count);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (done.load() < schedule.units && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -148,13 +144,11 @@ TEST(ThreadPool, OneChunkJobsRunInJoin) {
     if (threads > 1) schedule.min_chunk = 5;
     std::atomic<int> on_caller{0}, before_join{0};
     std::atomic<bool> joined{false};
-    auto note = [&](int thread) {
+    auto note = [&](int64_t, int64_t, int thread) {
       if (!joined) before_join.fetch_add(1);
       if (thread == 0) on_caller.fetch_add(1);
     };
-    pool.start(schedule, [](const void* f, int64_t, int64_t, int thread) {
-      (*static_cast<const decltype(note)*>(f))(thread);
-    }, &note);
+    pool.start(schedule, note);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     joined = true;
     pool.join();
