@@ -19,15 +19,20 @@ std::unique_ptr<ThreadPool>& pool() {
   return instance;
 }
 
-void set_threads(int threads) {
+// caller_helps false: the pool's `threads` workers compute while the calling thread (a page's
+// main thread) waits without blocking on jobs_done_address().
+void set_threads(int threads, bool caller_helps) {
 #ifndef __EMSCRIPTEN_PTHREADS__
   // A build without pthreads cannot start a thread (std::thread would abort). The JS wrapper
   // refuses threads > 1 for these builds with a clear error; this is only the last guard.
-  if (threads > 1) threads = 1;
+  threads = 1;
+  caller_helps = true;
 #endif
   pool().reset();  // join the old workers first, so their pthread workers return to the pool
-  pool() = std::make_unique<ThreadPool>(threads);
+  pool() = std::make_unique<ThreadPool>(threads, caller_helps);
 }
+
+uintptr_t jobs_done_address() { return reinterpret_cast<uintptr_t>(&pool()->jobs_done()); }
 
 int threads() { return pool()->threads(); }
 
@@ -65,6 +70,15 @@ void start(SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t out
 
 void join(SeparableConv2d&) { pool()->join(); }
 
+// Rows as doubles: exact to 2^53.
+double rows(const SeparableConv2d& op) { return static_cast<double>(op.rows()); }
+
+void run_slice(const SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t output,
+               uintptr_t workspace, double first_row, double end_row) {
+  op.run_slice(at<const float>(input), at<const float>(packed), at<float>(output),
+               at<void>(workspace), static_cast<int64_t>(first_row), static_cast<int64_t>(end_row));
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(sepconv) {
@@ -94,12 +108,15 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .constructor<const SepConvParams&>()
       .function("workspaceBytes", &workspace_bytes)
       .function("start", &start)
-      .function("join", &join);
+      .function("join", &join)
+      .function("rows", &rows)
+      .function("runSlice", &run_slice);
 
   emscripten::function("packedWeightsBytes", &packed_weights_bytes);
   emscripten::function("packWeights", &pack_weights);
 
   emscripten::function("setThreads", &set_threads);
   emscripten::function("threads", &threads);
+  emscripten::function("jobsDoneAddress", &jobs_done_address);
   emscripten::function("heapBytesInUse", &heap_bytes_in_use);
 }

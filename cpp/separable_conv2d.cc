@@ -114,6 +114,12 @@ void SeparableConv2d::run_chunk(const void* context, int64_t begin, int64_t end,
   }
 }
 
+void SeparableConv2d::run_slice(const float* input, const float* packed, float* output,
+                                void* workspace, int64_t first_row, int64_t end_row) const {
+  run_rows(input, packed, output, static_cast<unsigned char*>(workspace), first_row, end_row, 0,
+           panels());
+}
+
 int64_t SeparableConv2d::rows() const { return int64_t{p_.batch} * p_.out_h; }
 
 int32_t SeparableConv2d::panels() const {

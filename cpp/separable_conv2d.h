@@ -42,6 +42,14 @@ class SeparableConv2d {
   void run(const float* input, const float* packed, float* output, void* workspace,
            ThreadPool& pool);
 
+  // Output rows [first_row, end_row) of rows() (every image's rows, one after another) on the
+  // calling thread alone, in the workspace's first thread slot: for a caller that computes in
+  // slices with other work in between (a browser page's main thread, which must not block for
+  // long). Not while a started computation runs.
+  void run_slice(const float* input, const float* packed, float* output, void* workspace,
+                 int64_t first_row, int64_t end_row) const;
+  int64_t rows() const;  // output rows of all images
+
  private:
   // What the pool's tasks read: one started computation.
   struct Job {
@@ -53,7 +61,6 @@ class SeparableConv2d {
     bool by_panels;  // chunks of pointwise panels, else of rows
   };
   static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
-  int64_t rows() const;    // output rows of all images
   int32_t panels() const;  // pointwise panels of output channels
 
   // Output rows [first_row, end_row) of the flattened (batch, row) index, output channels of

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <emscripten/threading.h>
+#endif
 
 namespace {
 
@@ -17,8 +22,9 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
 
 namespace sepconv {
 
-ThreadPool::ThreadPool(int threads) {
-  for (int t = 1; t < threads; ++t) workers_.emplace_back([this, t] { work(t); });
+ThreadPool::ThreadPool(int threads, bool caller_helps) : caller_helps_(caller_helps) {
+  // Thread indices are [0, threads()): the helping caller is 0.
+  for (int t = caller_helps ? 1 : 0; t < threads; ++t) workers_.emplace_back([this, t] { work(t); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -37,24 +43,38 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
   schedule_ = schedule;
   next_unit_ = 0;
   running_ = 0;
-  // A job of one chunk runs on the caller in join(): waking a worker for it only adds latency.
-  if (workers_.empty() || next_chunk() >= schedule_.units) return;
+  ++jobs_started_;
+  if (schedule_.units == 0) {
+    finish_job();
+    return;
+  }
+  // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
+  if (caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units)) return;
   ++generation_;
   wake_.notify_all();
 }
 
 void ThreadPool::join() {
-  drain(0);
+  if (caller_helps_) drain(0);
   // Every chunk is handed out; the others finish theirs within a chunk's time. Polling for a
   // while costs less than sleeping and being woken, as for the workers.
+  const auto finished = [this] { return jobs_done_.load(std::memory_order_acquire) == jobs_started_; };
   const auto spin_end = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-  while (running_.load(std::memory_order_acquire) != 0 &&
-         std::chrono::steady_clock::now() < spin_end) {
+  while (!finished() && std::chrono::steady_clock::now() < spin_end) {
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return running_ == 0; });
+  done_.wait(lock, finished);
   fn_ = nullptr;
   context_ = nullptr;
+}
+
+void ThreadPool::finish_job() {
+  jobs_done_.fetch_add(1, std::memory_order_release);
+  done_.notify_one();
+#ifdef __EMSCRIPTEN_PTHREADS__
+  // Wakes a JavaScript caller waiting with Atomics.waitAsync on the counter.
+  emscripten_futex_wake(&jobs_done_, INT_MAX);
+#endif
 }
 
 // The size of the next chunk; the caller holds the lock.
@@ -78,7 +98,7 @@ void ThreadPool::drain(int thread) {
     lock.unlock();
     fn(context, begin, end, thread);
     lock.lock();
-    if (--running_ == 0 && next_unit_ >= schedule_.units) done_.notify_one();
+    if (--running_ == 0 && next_unit_ >= schedule_.units) finish_job();
   }
 }
 

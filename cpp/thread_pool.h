@@ -3,6 +3,10 @@
 // done. Between the two the caller may do other work (the JS wrapper allocates the result array
 // there), which the workers overlap. Threads are created once (in wasm, from the pre-spawned
 // pthread workers), so a call costs a wake-up, not a thread start.
+//
+// A caller that must not block (a browser page's main thread) uses a pool whose workers do all
+// the work: it waits for jobs_done() to change without blocking (Atomics.waitAsync in
+// JavaScript: the counter is woken as a futex), then calls join(), which returns at once.
 #pragma once
 
 #include <atomic>
@@ -33,18 +37,24 @@ class ThreadPool {
   // starting a job allocates nothing.
   using ChunkFn = void (*)(const void* context, int64_t begin, int64_t end, int thread);
 
-  // `threads` counts the calling thread: ThreadPool(1) runs everything inline, in join().
-  explicit ThreadPool(int threads);
+  // `threads` threads compute. With caller_helps the calling thread is one of them, so
+  // ThreadPool(1) runs everything inline, in join(); without, the pool has `threads` workers.
+  explicit ThreadPool(int threads, bool caller_helps = true);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  int threads() const { return static_cast<int>(workers_.size()) + (caller_helps_ ? 1 : 0); }
+
+  // Jobs finished since the pool was made. Incremented (and woken, as a futex on its address)
+  // when a job's last chunk is done, before join() can return.
+  const std::atomic<int32_t>& jobs_done() const { return jobs_done_; }
 
   // Starts a job. The context must stay valid until join() returns; one job at a time.
   void start(const Schedule& schedule, ChunkFn fn, const void* context);
 
-  // Runs the started job's remaining chunks on the calling thread and waits for the others.
+  // Runs the started job's remaining chunks on the calling thread (if it helps) and waits for
+  // the others.
   void join();
 
   // start() with a callable fn(begin, end, thread), which must stay valid until join() returns.
@@ -71,7 +81,9 @@ class ThreadPool {
   void work(int thread);
   void drain(int thread);
   int64_t next_chunk() const;
+  void finish_job();  // the caller holds the lock
 
+  const bool caller_helps_;
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -80,7 +92,9 @@ class ThreadPool {
   const void* context_ = nullptr;
   Schedule schedule_;
   int64_t next_unit_ = 0;
-  std::atomic<int> running_{0};  // chunks handed out and not finished; join() polls it
+  std::atomic<int> running_{0};  // chunks handed out and not finished
+  std::atomic<int32_t> jobs_done_{0};  // join() polls it; a non-blocking caller waits on it
+  int32_t jobs_started_ = 0;
   std::atomic<uint64_t> generation_{0};  // read without the lock while a worker spins
   std::atomic<bool> stopping_{false};
 };

@@ -1,8 +1,11 @@
 'use strict';
 
-// The public API, whatever the environment: init, separableConv2d (async and sync),
-// createSeparableConv2d (prepared layers), getBackendInfo, dispose. Only loading the wasm
-// module differs between Node.js and browsers; the entry points pass their loader in.
+// The public API, written once for every environment: init, separableConv2d (async and sync),
+// createSeparableConv2d (prepared layers), createWasmTensor, getBackendInfo, getMemoryInfo,
+// dispose. The wasm module always lives in the calling thread. What differs between
+// environments is passed in: how to load the module, and whether this thread may block
+// (Node.js and workers may; a browser page's main thread may not, and computes through
+// js/compute.js's non-blocking path, one call at a time).
 
 const { SeparableConv2dError } = require('./errors');
 const {
@@ -10,11 +13,16 @@ const {
   checkWasmTensorShape,
 } = require('./arguments');
 const { WasmTensor } = require('./wasm_tensor');
-const { HeapLayer } = require('./heap_layer');
-const { resolveInit } = require('./backends');
+const { HeapLayer, allocate } = require('./heap_layer');
+const { resolveInit, VARIANTS } = require('./backends');
+const { computeBlocking, computeOnPage, pageQueue, FIRST_GUESS_MACS_PER_MS } = require('./compute');
 
 // A layer nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
+
+const notOnPage = (what, asyncForm) => new SeparableConv2dError('NOT_SUPPORTED',
+  `${what} is not available on a browser page's main thread, which must never block: use ${asyncForm} ` +
+  `(or import sepconv-wasm in a worker of your own, where ${what} works)`);
 
 /** A separable convolution with its weights packed once; run it on any number of inputs. */
 class SeparableConv2dLayer {
@@ -24,7 +32,38 @@ class SeparableConv2dLayer {
     this._filters = { ...filters, depthwise: null, pointwise: null, bias: null };  // packed now; keep no copies
     this._heap = new HeapLayer(owner.module, opts, filters, filterParams(opts, filters));
     const heap = this._heap;
-    unreleased.register(this, () => { if (!owner.disposed) heap.dispose(); }, this);
+    unreleased.register(this, () => owner.release(() => heap.dispose()), this);
+  }
+
+  /** Checks a run's arguments against the layer, reading each caller value once. */
+  _prepare(input, options) {
+    if (!this._heap) throw new SeparableConv2dError('DISPOSED', 'this layer was disposed');
+    if (this._owner.disposed) {
+      throw new SeparableConv2dError('DISPOSED', 'this layer belongs to a module closed by dispose(); create it again');
+    }
+    const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input));
+    const output = checkRunOptions(this._opts, options, run.outputShape, input);
+    return { run, output, wasmInput: input instanceof WasmTensor ? input : null, heap: this._heap };
+  }
+
+  /** Computes a prepared call with `compute` (js/compute.js); a value or a Promise of one. */
+  _execute({ run, output, wasmInput, heap }, compute) {
+    const owner = this._owner;
+    if (owner.disposed) throw new SeparableConv2dError('DISPOSED', 'dispose() was called while this call was waiting');
+    if (output && output.tensor) return then(heap.run(run, output.address, compute), () => output.tensor);
+    if (wasmInput && !output) {
+      const tensor = new WasmTensor(owner, run.outputShape);
+      const failed = (error) => {
+        tensor.dispose();
+        throw error;
+      };
+      try {
+        return then(heap.run(run, tensor.addressFor('output'), compute), () => tensor, failed);
+      } catch (error) {
+        return failed(error);
+      }
+    }
+    return then(heap.run(run, output && output.array, compute), (data) => ({ data, shape: run.outputShape }));
   }
 
   /**
@@ -32,55 +71,81 @@ class SeparableConv2dLayer {
    * to write into (no allocation per call, for loops over many inputs), returned as data; or a
    * WasmTensor of the output's shape. With a WasmTensor input or output the result stays in wasm
    * memory: the WasmTensor is returned (a new one, if the input was one and no output was given).
+   * Not on a browser page's main thread: use run() there.
    */
   runSync(input, options) {
-    if (!this._heap) throw new SeparableConv2dError('DISPOSED', 'this layer was disposed');
-    const owner = this._owner;
-    if (owner.disposed) {
-      throw new SeparableConv2dError('DISPOSED', 'this layer belongs to a module closed by dispose(); create it again');
-    }
-    const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input));
-    const output = checkRunOptions(this._opts, options, run.outputShape, input);
-    if (output && output.tensor) {
-      this._heap.run(run, output.address);
-      return output.tensor;
-    }
-    if (input instanceof WasmTensor && !output) {
-      const tensor = new WasmTensor(owner, run.outputShape);
-      try {
-        this._heap.run(run, tensor.addressFor('output'));
-      } catch (error) {
-        tensor.dispose();
-        throw error;
-      }
-      return tensor;
-    }
-    return { data: this._heap.run(run, output && output.array), shape: run.outputShape };
+    if (this._owner.onPage) throw notOnPage('layer.runSync', 'await layer.run(x)');
+    return this._execute(this._prepare(input, options), computeBlocking);
   }
 
   /** Computes the layer on input; options as for runSync. */
   async run(input, options) {
-    return this.runSync(input, options);
+    const owner = this._owner;
+    if (!owner.onPage) return this.runSync(input, options);
+    const call = this._prepare(input, options);
+    return owner.exclusive(call.run, () => this._execute(call, computeOnPage(owner, call.run.params)));
   }
 
   /** Frees the packed weights; the layer cannot run afterwards. Safe to call twice. */
   dispose() {
     if (!this._heap) return;
     unreleased.unregister(this);
-    if (!this._owner.disposed) this._heap.dispose();
+    const heap = this._heap;
+    this._owner.release(() => heap.dispose());
     this._heap = null;
   }
 }
 
+/** onValue(value) of a value or a Promise; onError for a rejected Promise's error. */
+function then(valueOrPromise, onValue, onError) {
+  if (valueOrPromise instanceof Promise) return valueOrPromise.then(onValue, onError);
+  return onValue(valueOrPromise);
+}
+
 /**
- * @param loadModule ({variant, threads, wasmPaths}) => Promise<{module, variant, simd}>
+ * @param loadModule ({variant, threads, wasmPaths, callerHelps}) => Promise<{module, variant, simd}>
  * @param defaultThreads () => number: threads for the threaded build when init() is not told
+ * @param onPage true on a browser page's main thread, which must never block
  */
-function createApi(loadModule, defaultThreads) {
+function createApi(loadModule, defaultThreads, onPage = false) {
   let loading = null;  // Promise of the loaded backend, shared by every caller
   let loadingThreads = 0;  // what the load in progress (or done) was started with
   let loadingVariant = null;
-  let backend = null;  // { module, variant, simd, threads, disposed } once loaded
+  let backend = null;  // the loaded module and how this thread uses it (makeBackend)
+
+  /** What layers, tensors and the compute paths need of a loaded module. */
+  function makeBackend(loaded, threads) {
+    const { module } = loaded;
+    const queue = onPage ? pageQueue() : null;
+    const made = {
+      ...loaded,
+      threads,
+      disposed: false,
+      onPage,
+      // On a page, the pool's workers compute while the page waits (js/compute.js).
+      pooled: onPage && VARIANTS[loaded.variant].threads,
+      macsPerMs: FIRST_GUESS_MACS_PER_MS,
+      allocate: (bytes, what) => allocate(module, {}, bytes, what),
+      /** Runs a free now, or on a page after the computations started so far; never after dispose(). */
+      release(free) {
+        const guarded = () => { if (!made.disposed) free(); };
+        if (queue) queue.afterCurrent(guarded);
+        else guarded();
+      },
+      free(address) {
+        made.release(() => module._free(address));
+      },
+      /**
+       * Runs compute() after the page's earlier computations. If it has to wait, a typed-array
+       * input is copied now, so that the call sees the values it was given.
+       */
+      exclusive(run, compute) {
+        if (queue.busy && !(typeof run.input === 'number')) run.input = run.input.slice();
+        return queue.exclusive(compute);
+      },
+    };
+    return made;
+  }
 
   /**
    * Loads the wasm module once. Optional: the first call loads it too. Calls before it resolves wait.
@@ -107,12 +172,13 @@ function createApi(loadModule, defaultThreads) {
     }
     loadingThreads = threads;
     loadingVariant = variant;
-    const thisLoad = loadModule(request).then((loaded) => {
+    // A page's main thread only waits: the pool's workers do all the work.
+    const thisLoad = loadModule({ ...request, callerHelps: !onPage }).then((loaded) => {
       if (loading !== thisLoad) {  // dispose() came first: this module must not come back
         stopThreads(loaded.module);
         throw new SeparableConv2dError('DISPOSED', 'init: dispose() was called while the module was loading');
       }
-      backend = { ...loaded, threads, disposed: false };
+      backend = makeBackend(loaded, threads);
       return backend;
     }, (error) => {
       if (loading === thisLoad) loading = null;
@@ -122,6 +188,13 @@ function createApi(loadModule, defaultThreads) {
     return loading.then(() => undefined);
   }
 
+  /** The backend once init() resolves; DISPOSED if dispose() came in between. */
+  async function loaded(what) {
+    await init();
+    if (!backend) throw new SeparableConv2dError('DISPOSED', `${what}: dispose() was called while the module was loading`);
+    return backend;
+  }
+
   function requireBackend(what) {
     if (!backend) {
       throw new SeparableConv2dError('NOT_INITIALIZED', `${what} needs the module loaded first: await init()`);
@@ -129,44 +202,50 @@ function createApi(loadModule, defaultThreads) {
     return backend;
   }
 
-  function createLayerSync(depthwiseFilter, pointwiseFilter, options) {
-    const owner = requireBackend('createSeparableConv2d');
-    const opts = parseOptions(options);
-    return new SeparableConv2dLayer(owner, opts, checkFilters(opts, depthwiseFilter, pointwiseFilter));
-  }
-
   /**
    * Packs the filters once for repeated runs: `await layer.run(x)`, `layer.runSync(x)`,
    * `layer.dispose()`. Options as for separableConv2d, plus `bias` and `activation`.
    */
   async function createSeparableConv2d(depthwiseFilter, pointwiseFilter, options) {
-    await init();
-    return createLayerSync(depthwiseFilter, pointwiseFilter, options);
+    const owner = await loaded('createSeparableConv2d');
+    const opts = parseOptions(options);
+    return new SeparableConv2dLayer(owner, opts, checkFilters(opts, depthwiseFilter, pointwiseFilter));
   }
 
-  function compute(x, depthwiseFilter, pointwiseFilter, options) {
-    const owner = requireBackend('separableConv2dSync');
+  /** A one-shot call: a layer made for it, run once and disposed. */
+  function oneShot(owner, x, depthwiseFilter, pointwiseFilter, options, runLayer) {
     const opts = parseOptions(options);
     const input = checkInput(opts, x);
     const filters = checkFilters(opts, depthwiseFilter, pointwiseFilter);
-    const run = prepareRun(opts, filters, input);  // every check passes before memory is touched
-    const heap = new HeapLayer(owner.module, opts, filters, filterParams(opts, filters));
+    prepareRun(opts, filters, input);  // every check passes before memory is touched
+    const layer = new SeparableConv2dLayer(owner, opts, filters);
+    let result;
     try {
-      return { data: heap.run(run), shape: run.outputShape };
-    } finally {
-      heap.dispose();
+      result = runLayer(layer, input);
+    } catch (error) {
+      layer.dispose();
+      throw error;
     }
+    return then(result, (value) => {
+      layer.dispose();
+      return value;
+    }, (error) => {
+      layer.dispose();
+      throw error;
+    });
   }
 
   /** tf.nn.separable_conv2d. Resolves to {data: Float32Array, shape}. */
   async function separableConv2d(x, depthwiseFilter, pointwiseFilter, options) {
-    await init();
-    return compute(x, depthwiseFilter, pointwiseFilter, options);
+    const owner = await loaded('separableConv2d');
+    return oneShot(owner, x, depthwiseFilter, pointwiseFilter, options, (layer, input) => layer.run(input));
   }
 
-  /** The same as separableConv2d, blocking; init() must have resolved first. */
+  /** The same as separableConv2d, blocking; init() must have resolved first. Not on a page's main thread. */
   function separableConv2dSync(x, depthwiseFilter, pointwiseFilter, options) {
-    return compute(x, depthwiseFilter, pointwiseFilter, options);
+    if (onPage) throw notOnPage('separableConv2dSync', 'await separableConv2d(...)');
+    const owner = requireBackend('separableConv2dSync');
+    return oneShot(owner, x, depthwiseFilter, pointwiseFilter, options, (layer, input) => layer.runSync(input));
   }
 
   /**
@@ -175,8 +254,7 @@ function createApi(loadModule, defaultThreads) {
    * it and write their results into such tensors with no copy between JavaScript and wasm.
    */
   async function createWasmTensor(shape, data) {
-    await init();
-    const tensor = new WasmTensor(requireBackend('createWasmTensor'), checkWasmTensorShape(shape));
+    const tensor = new WasmTensor(await loaded('createWasmTensor'), checkWasmTensorShape(shape));
     try {
       if (data !== undefined) tensor.write(data);
       else tensor.view().fill(0);
@@ -219,7 +297,7 @@ function createApi(loadModule, defaultThreads) {
   function dispose() {
     if (backend) {
       stopThreads(backend.module);
-      backend.disposed = true;  // its layers now refuse to run
+      backend.disposed = true;  // its layers now refuse to run, and calls in flight reject
     }
     backend = null;
     loading = null;

@@ -21,12 +21,7 @@ function variantFiles(variant) {
   return files;
 }
 
-/** The browser entry's computation worker; a wasmPaths map may point it elsewhere too. */
-const WORKER_MODULE_FILE = 'sepconv-wasm.worker.mjs';
-const KNOWN_FILES = new Set([
-  ...VARIANT_NAMES.flatMap((variant) => Object.values(variantFiles(variant))),
-  WORKER_MODULE_FILE,
-]);
+const KNOWN_FILES = new Set(VARIANT_NAMES.flatMap((variant) => Object.values(variantFiles(variant))));
 
 // The smallest module using a SIMD instruction (i8x16.splat of i32.const 0, then i8x16.popcnt),
 // the probe of wasm-feature-detect and TensorFlow.js: it validates only where SIMD is supported.
@@ -155,6 +150,15 @@ function wasmUrl(file, wasmPaths, defaultBase, relativeTo) {
 }
 
 /**
+ * The threaded build's pthread workers for `threads` computing threads: one fewer when the
+ * calling thread computes too; but at least one, as Emscripten 3.1.6's start-up waits forever
+ * on an empty pool.
+ */
+function poolWorkers(threads, callerHelps) {
+  return Math.max(callerHelps ? threads - 1 : threads, 1);
+}
+
+/**
  * The module's WebAssembly.Memory. Builds with pthreads export it as module.wasmMemory (which
  * getMemoryInfo() reads); Emscripten 3.1.6 cannot export it from the others, whose only memory
  * export it is, so this sets module.wasmMemory from there.
@@ -167,6 +171,6 @@ function exposeMemory(module) {
 }
 
 module.exports = {
-  exposeMemory,
-  VARIANTS, VARIANT_NAMES, variantFiles, WORKER_MODULE_FILE, detectFeatures, resolveInit, wasmUrl, unsupportedReason,
+  exposeMemory, poolWorkers,
+  VARIANTS, VARIANT_NAMES, variantFiles, detectFeatures, resolveInit, wasmUrl, unsupportedReason,
 };

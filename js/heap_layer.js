@@ -2,7 +2,8 @@
 
 // Memory handoff. A HeapLayer owns one block of wasm memory: the packed weights, made once. Each
 // run makes one more allocation (input, workspace, output), copies in, computes, copies out and
-// frees it, whatever happens.
+// frees it, whatever happens. How the computation completes is the thread's (js/compute.js):
+// blocking where the thread may block, without blocking on a page's main thread.
 
 const { SeparableConv2dError } = require('./errors');
 
@@ -51,17 +52,13 @@ function ensureHeadroom(module, context) {
   module._free(address);
 }
 
-/** Copies typed arrays into a fresh block, runs fn(addressOf), frees the block. */
-function withBlock(module, context, what, sizes, arrays, fn) {
+/** Copies typed arrays into a fresh block; returns { base, at(key) }. The caller frees base. */
+function fillBlock(module, context, what, sizes, arrays) {
   const { offsets, total } = layout(sizes);
   const base = allocate(module, context, total, what);
-  try {
-    // Read the view after malloc: growing memory replaces the heap views.
-    for (const [key, array] of Object.entries(arrays)) module.HEAPF32.set(array, (base + offsets[key]) / 4);
-    return fn((key) => base + offsets[key]);
-  } finally {
-    module._free(base);
-  }
+  // Read the view after malloc: growing memory replaces the heap views.
+  for (const [key, array] of Object.entries(arrays)) module.HEAPF32.set(array, (base + offsets[key]) / 4);
+  return { base, at: (key) => base + offsets[key] };
 }
 
 class HeapLayer {
@@ -77,16 +74,18 @@ class HeapLayer {
     const { depthwise, pointwise, bias } = filters;
     ensureHeadroom(module, this.context);
     this.packed = allocate(module, this.context, module.packedWeightsBytes(params), 'the packed weights');
+    let block = null;
     try {
       const arrays = bias ? { depthwise, pointwise, bias } : { depthwise, pointwise };
       const sizes = Object.fromEntries(Object.entries(arrays).map(([key, a]) => [key, a.byteLength]));
-      withBlock(module, this.context, 'the filters', sizes, arrays, (at) => {
-        ensureHeadroom(module, this.context);
-        module.packWeights(params, at('depthwise'), at('pointwise'), bias ? at('bias') : 0, this.packed);
-      });
+      block = fillBlock(module, this.context, 'the filters', sizes, arrays);
+      ensureHeadroom(module, this.context);
+      module.packWeights(params, block.at('depthwise'), block.at('pointwise'), bias ? block.at('bias') : 0, this.packed);
     } catch (error) {
       module._free(this.packed);
       throw error;
+    } finally {
+      if (block) module._free(block.base);
     }
     this.op = null;     // the operator for the last input shape, reused while the shape repeats
     this.opShape = '';
@@ -96,30 +95,55 @@ class HeapLayer {
    * Computes one prepared run (arguments.prepareRun). run.input is a Float32Array to copy in, or
    * the address of an input already in wasm memory. `output` is a checked Float32Array to copy
    * the result into, the address to compute it at, or undefined for a new Float32Array.
-   * Returns the Float32Array, or nothing for an address.
+   * `compute(op, addresses, allocateResult)` completes the computation (js/compute.js), synchronously
+   * or as a Promise; so does run(). It returns the Float32Array, or nothing for an address.
    */
-  run({ params, input, outputShape }, output) {
+  run({ params, input, outputShape }, output, compute) {
     const outputLength = outputShape.reduce((a, b) => a * b, 1);
     if (outputLength === 0) {  // a batch of 0, as in TensorFlow
       return typeof output === 'number' ? undefined : output || new Float32Array(0);
     }
-    const shape = `${params.batch},${params.inH},${params.inW}`;
-    const newShape = shape !== this.opShape;
-    if (newShape) {
-      this.releaseOp();
-      ensureHeadroom(this.module, this.context);
-      this.op = new this.module.SeparableConv2d(params);
-      this.opShape = shape;
-    }
+    const newShape = this.useOp(params);
+    let block = null;
+    const cleanUp = (failed) => {
+      if (block) this.module._free(block.base);
+      if (failed && newShape) this.releaseOp();  // a failed first run of a shape leaves nothing behind
+    };
     try {
-      return this.runOp(input, output, outputLength);
+      block = this.enter(input, output, outputLength);
+      const finished = compute(this.op, block.addresses, () => (typeof output === 'number' ? null : output || new Float32Array(outputLength)));
+      if (finished instanceof Promise) {
+        return finished.then((result) => {
+          const value = this.leave(block, result, outputLength);
+          cleanUp(false);
+          return value;
+        }, (error) => {
+          if (!(error instanceof SeparableConv2dError && error.code === 'DISPOSED')) cleanUp(true);
+          throw error;
+        });
+      }
+      const value = this.leave(block, finished, outputLength);
+      cleanUp(false);
+      return value;
     } catch (error) {
-      if (newShape) this.releaseOp();  // a failed first run of a shape leaves nothing behind
+      cleanUp(true);
       throw error;
     }
   }
 
-  runOp(input, output, outputLength) {
+  /** The operator for params' input shape, made anew when the shape changes; true if new. */
+  useOp(params) {
+    const shape = `${params.batch},${params.inH},${params.inW}`;
+    if (shape === this.opShape) return false;
+    this.releaseOp();
+    ensureHeadroom(this.module, this.context);
+    this.op = new this.module.SeparableConv2d(params);
+    this.opShape = shape;
+    return true;
+  }
+
+  /** Allocates the run's block and copies the input in: { base, addresses, outputAddress }. */
+  enter(input, output, outputLength) {
     const { module, op } = this;
     const inputInWasm = typeof input === 'number';
     const outputInWasm = typeof output === 'number';
@@ -130,25 +154,24 @@ class HeapLayer {
     const what = inputInWasm || outputInWasm
       ? 'this call (the workspace, and input or output where not a WasmTensor)'
       : 'this call (input, workspace and output)';
-    return withBlock(module, this.context, what, sizes, inputInWasm ? {} : { input }, (at) => {
-      ensureHeadroom(module, this.context);
-      const outputAddress = outputInWasm ? output : at('output');
-      // The pool's workers compute while this thread makes the result array: a fresh array of
-      // megabytes now and then costs a garbage collection, serial work that would otherwise come
-      // after the computation. join() must come before the block is freed, whatever happens here.
-      op.start(inputInWasm ? input : at('input'), this.packed, outputAddress, at('workspace'));
-      let result;
-      try {
-        if (!outputInWasm) result = output || new Float32Array(outputLength);
-      } finally {
-        op.join();
-      }
-      if (outputInWasm) return undefined;
-      const start = outputAddress / 4;
-      // new + set(subarray) measured 2.5x faster than slice() on the shared heap (Node 20).
-      result.set(module.HEAPF32.subarray(start, start + outputLength));
-      return result;
-    });
+    const block = fillBlock(module, this.context, what, sizes, inputInWasm ? {} : { input });
+    ensureHeadroom(module, this.context);
+    block.addresses = {
+      input: inputInWasm ? input : block.at('input'),
+      packed: this.packed,
+      output: outputInWasm ? output : block.at('output'),
+      workspace: block.at('workspace'),
+    };
+    return block;
+  }
+
+  /** Copies the output out into result (a Float32Array), unless it stays in wasm memory. */
+  leave(block, result, outputLength) {
+    if (!result) return undefined;
+    const start = block.addresses.output / 4;
+    // new + set(subarray) measured 2.5x faster than slice() on the shared heap (Node 20).
+    result.set(this.module.HEAPF32.subarray(start, start + outputLength));
+    return result;
   }
 
   releaseOp() {

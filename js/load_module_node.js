@@ -9,7 +9,7 @@ const os = require('os');
 const path = require('path');
 const { fileURLToPath } = require('url');
 const { SeparableConv2dError } = require('./errors');
-const { VARIANTS, variantFiles, exposeMemory } = require('./backends');
+const { VARIANTS, variantFiles, exposeMemory, poolWorkers } = require('./backends');
 
 const WASM_DIR = path.join(__dirname, '..', 'dist', 'wasm');
 
@@ -32,7 +32,7 @@ function locate(file, wasmPaths) {
   return path.join(dir, file);
 }
 
-async function loadModule({ variant, threads, wasmPaths }) {
+async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
   const files = variantFiles(variant);
   const jsPath = locate(files.js, wasmPaths);
   const wasmPath = locate(files.wasm, wasmPaths);
@@ -47,14 +47,10 @@ async function loadModule({ variant, threads, wasmPaths }) {
   const module = await createModule({
     wasmBinary: fs.readFileSync(wasmPath),
     locateFile: (file) => locate(file, wasmPaths),
-    ...(threaded ? {
-      // The calling thread works too, so the pool needs one worker fewer than threads; but at
-      // least one, because Emscripten 3.1.6's start-up waits forever on an empty pool.
-      pthreadPoolSize: Math.max(threads - 1, 1),
-    } : {}),
+    ...(threaded ? { pthreadPoolSize: poolWorkers(threads, callerHelps) } : {}),
   });
   if (threaded) {
-    module.setThreads(threads);
+    module.setThreads(threads, callerHelps);
     // Idle pool workers must not keep a script's process alive (Emscripten fixed this in 3.1.27).
     for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) {
       worker.unref();

@@ -6,7 +6,6 @@
 // count speeds up.
 
 const { SeparableConv2dError, describe } = require('./errors');
-const { allocate } = require('./heap_layer');
 
 // A tensor nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
@@ -14,7 +13,7 @@ const unreleased = new FinalizationRegistry((release) => release());
 /** A float32 tensor in wasm memory; made by createWasmTensor(shape, data?). */
 class WasmTensor {
   /**
-   * @param owner the loaded backend ({module, disposed}) whose memory holds the tensor
+   * @param owner the loaded backend ({module, disposed, allocate, free}) whose memory holds the tensor
    * @param dims a checked shape (arguments.checkWasmTensorShape, or a layer's output shape)
    */
   constructor(owner, dims) {
@@ -22,10 +21,9 @@ class WasmTensor {
     this._shape = Object.freeze(dims);
     this._size = dims.reduce((a, b) => a * b, 1);
     // 4 bytes at least, so that even an empty tensor has an address of its own.
-    this._address = allocate(owner.module, {}, Math.max(this._size, 1) * 4, `a WasmTensor of shape ${describe(dims)}`);
-    const { module } = owner;
+    this._address = owner.allocate(Math.max(this._size, 1) * 4, `a WasmTensor of shape ${describe(dims)}`);
     const address = this._address;
-    unreleased.register(this, () => { if (!owner.disposed) module._free(address); }, this);
+    unreleased.register(this, () => owner.free(address), this);
   }
 
   /** [N,H,W,C] or [N,C,H,W]: the layout is the layer's dataFormat. */
@@ -85,7 +83,7 @@ class WasmTensor {
   dispose() {
     if (this._address === 0) return;
     unreleased.unregister(this);
-    if (!this._owner.disposed) this._owner.module._free(this._address);
+    this._owner.free(this._address);
     this._address = 0;
   }
 }

@@ -19,9 +19,6 @@ else
   echo "build.sh: wasm-opt not found; not checking that the baseline build is free of SIMD" >&2
 fi
 
-# The browser entry (dist/web/sepconv-wasm.mjs) and the Web Worker it runs the computation in
-# (dist/web/sepconv-wasm.worker.mjs): two self-contained ES modules, no shared chunks.
-for entry in "web/index.mjs:sepconv-wasm.mjs" "web/worker.mjs:sepconv-wasm.worker.mjs"; do
-  node_modules/.bin/esbuild "${entry%%:*}" --bundle --format=esm --target=es2020 --log-level=warning \
-    --outfile="dist/web/${entry##*:}"
-done
+# The browser entry (dist/web/sepconv-wasm.mjs): one self-contained ES module.
+node_modules/.bin/esbuild web/index.mjs --bundle --format=esm --target=es2020 --log-level=warning \
+  --outfile=dist/web/sepconv-wasm.mjs

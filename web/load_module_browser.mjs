@@ -1,19 +1,18 @@
-// Loads one of the wasm builds in a browser worker: the computation worker the browser entry
-// starts (web/worker.mjs), or a user's own worker that imports the package. js/backends.js
-// chooses the build.
+// Loads one of the wasm builds in a browser: on a page's main thread, or in a user's own worker
+// that imports the package. js/backends.js chooses the build.
 //
 // The Emscripten glue (sepconv-<variant>.js) is a classic script defining a global factory.
 // A module worker has no importScripts (it exists but throws), and a worker has no <script>
 // element, so the glue's text is fetched and evaluated with `new Function`: the factory comes
-// back as the function's return value, nothing leaks into the worker's globals, and it works
-// in module and classic workers alike (checked in Chromium by tests/browser/). The price: a
+// back as the function's return value, nothing leaks into the page's globals, and it works on
+// pages and in module and classic workers alike (checked in Chromium by tests/browser/). The price: a
 // Content-Security-Policy must allow 'unsafe-eval' ('wasm-unsafe-eval' alone is not enough).
 // Bundling the glue instead would drag in its Node.js branch (require('fs'), worker_threads) for
 // bundlers to stub, and the threaded build's pthread workers would still need the glue as a
 // separate script (they importScripts it).
 
 import { SeparableConv2dError } from '../js/errors.js';
-import { VARIANTS, variantFiles, wasmUrl, exposeMemory } from '../js/backends.js';
+import { VARIANTS, variantFiles, wasmUrl, exposeMemory, poolWorkers } from '../js/backends.js';
 
 // Where the builds are by default: dist/wasm/, beside the dist/web/ this bundle lives in.
 const DEFAULT_BASE = new URL('../wasm/', import.meta.url);
@@ -35,15 +34,16 @@ const sameOrigin = (url) => new URL(url).origin === self.location.origin;
 
 /**
  * Resolves to { module, variant, simd }. `wasmPaths` (a base URL or a map of file names to
- * URLs) resolves against this worker's location; the browser entry passes absolute URLs.
+ * URLs) resolves against this thread's location: the page's, or the worker script's.
  */
-export async function loadModule({ variant, threads, wasmPaths }) {
+export async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
   const files = variantFiles(variant);
-  const urlOf = (file) => wasmUrl(file, wasmPaths, DEFAULT_BASE, self.location.href);
+  const base = typeof document !== 'undefined' ? document.baseURI : self.location.href;
+  const urlOf = (file) => wasmUrl(file, wasmPaths, DEFAULT_BASE, base);
   const scriptUrl = urlOf(files.js);
   const what = `the '${variant}' wasm build`;
   // The .wasm is fetched here, not by the glue: a missing file then fails with a clear error
-  // (Emscripten 3.1.6 would abort with a generic one); the bytes are compiled off the main thread.
+  // (Emscripten 3.1.6 would abort with a generic one); the bytes are compiled asynchronously.
   const [scriptText, wasmBinary] = await Promise.all([
     fetchOk(scriptUrl, what).then((response) => response.text()),
     fetchOk(urlOf(files.wasm), what).then((response) => response.arrayBuffer()),
@@ -55,7 +55,7 @@ export async function loadModule({ variant, threads, wasmPaths }) {
   const options = { wasmBinary, locateFile: (file) => urlOf(file) };
   const threaded = VARIANTS[variant].threads;
   if (threaded) {
-    // The pool's pthread workers are classic workers started from this worker (nested workers)
+    // The pool's pthread workers are classic workers started from this thread
     // with sepconv-threaded-simd.worker.js; each loads the glue from mainScriptUrlOrBlob. A worker
     // script must be same-origin, so glue and worker script served from elsewhere (a CDN in
     // wasmPaths) are handed over as blobs.
@@ -69,11 +69,10 @@ export async function loadModule({ variant, threads, wasmPaths }) {
     }
     options.mainScriptUrlOrBlob = sameOrigin(scriptUrl) ? scriptUrl
       : new Blob([scriptText], { type: 'text/javascript' });
-    // The calling thread works too; at least one worker, as 3.1.6 waits forever on an empty pool.
-    options.pthreadPoolSize = Math.max(threads - 1, 1);
+    options.pthreadPoolSize = poolWorkers(threads, callerHelps);
   }
   const module = exposeMemory(await createModule(options));
-  if (threaded) module.setThreads(threads);
+  if (threaded) module.setThreads(threads, callerHelps);
   return { module, variant, simd: VARIANTS[variant].simd };
 }
 

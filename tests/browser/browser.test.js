@@ -1,9 +1,9 @@
 'use strict';
 // The browser entry in Debian's Chromium: a page served on localhost, with and without
-// cross-origin isolation, imports dist/web/sepconv-wasm.mjs, which computes in a Web Worker.
-// Random cases are checked against the float64 reference; then the build chosen in each case,
-// a forced baseline build, wasmPaths, errors crossing postMessage, transferred inputs, the sync
-// forms, a worker of the page's own, and that the page's thread keeps running during long calls.
+// cross-origin isolation, imports dist/web/sepconv-wasm.mjs, whose module lives on the page's
+// thread. Random cases are checked against the float64 reference; then the build chosen in each
+// case, a forced baseline build, wasmPaths, errors, the sync forms, WasmTensors, a worker of the
+// page's own, and that no call blocks the page's thread for more than 2 ms.
 
 const path = require('path');
 const { startServer } = require('./static_server');
@@ -12,6 +12,7 @@ const { drawConfig } = require('../js/random');
 const { tensorsFor, apiOptions, referenceSpec, describeConfig } = require('../js/config');
 const { separableConv2dReference } = require('../js/reference');
 const { mismatch } = require('../js/compare');
+const { LAYERS } = require('../../bench/layers');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIRST_SEED = 7000;
@@ -98,24 +99,29 @@ describe.each([
     });
   });
 
-  test('the main thread keeps running while a large layer computes in the worker', async () => {
+  // The issue's bound: no call keeps the page's thread from its other work for more than 2 ms,
+  // on every layer of the benchmark. The pool computes beside the page, so one thread is enough
+  // to see what the page's thread does (with two, the page's tick loop would compete with
+  // both for two cores, and the operating system's time slices would show as gaps).
+  test('no call blocks the page\'s thread for more than 2 ms, on every benchmark layer', async () => {
     await withPage(isolated, async ({ page }) => {
-      // About 8.7 GFLOP per run: long enough that a blocked thread would show a long gap.
-      const measured = await page.evaluate(() => window.responsiveness({
-        shape: [1, 128, 128, 128], kernel: 3, multiplier: 2, outputs: 1024, runs: 3,
-      }));
+      const initOptions = isolated ? { threads: 1 } : {};
+      const measured = await page.evaluate((args) => window.responsiveness(args), {
+        layers: LAYERS, calls: 3, initOptions, controlMs: 5,
+      });
       expect(measured.backend.variant).toBe(variant);
-      const shortestRun = Math.min(...measured.perRunMs);
-      // Had the computation run on this thread, no tick could have fired during a run.
-      expect(shortestRun).toBeGreaterThan(100);
-      expect(measured.maxGapMs).toBeLessThan(Math.min(100, shortestRun / 2));
-      expect(measured.ticks).toBeGreaterThan(measured.durationMs / 50);
+      expect(measured.control.maxGapMs).toBeGreaterThanOrEqual(5);
+      const worst = measured.results.reduce((a, b) => (b.maxGapMs > a.maxGapMs ? b : a));
+      console.log(`${variant}: longest block ${worst.maxGapMs.toFixed(2)} ms (${worst.name}, a call of ${worst.ms.toFixed(2)} ms)`);
+      for (const { name, maxGapMs, ms } of measured.results) {
+        if (maxGapMs > 2) throw new Error(`${name}: a call of ${ms.toFixed(2)} ms blocked the page for ${maxGapMs.toFixed(2)} ms`);
+      }
     });
   });
 });
 
 // The reliability issue's concurrency check, in the browser build: 200 calls of different shapes
-// in flight at once through the worker, each resolving to its own right result.
+// in flight at once on the page, each resolving to its own right result.
 const CONCURRENT_CONFIGS = Array.from({ length: 200 }, (_, i) => drawConfig(9000 + i, {
   N: [1, 2], H: [1, 12], W: [1, 12], C: [1, 6], M: [1, 3], O: [1, 6], K: [1, 3],
 }));
@@ -147,13 +153,13 @@ test('a page without cross-origin isolation: threaded-simd or threads > 1 are re
   });
 });
 
-test('errors raised in the worker arrive as SeparableConv2dError with their code and message', async () => {
+test('errors arrive as SeparableConv2dError with their code and message', async () => {
   await withPage(true, async ({ page }) => {
     const bad = { ...TINY_CASE, pointwise: { data: [1, 1], shape: [1, 1, 2, 1] } };
     const { results } = await page.evaluate((c) => window.runCases(c), [bad, TINY_CASE]);
     expect(results[0].error).toMatchObject({ name: 'SeparableConv2dError', code: 'BAD_SHAPE', isSeparableConv2dError: true });
     expect(results[0].error.message).toMatch(/pointwiseFilter must have shape \[1,1,C\*M,O\] = \[1,1,1,\*\]; got \[1,1,2,1\]/);
-    expect(results[1].data).toEqual([6, 12, 18, 24]);  // the worker keeps working
+    expect(results[1].data).toEqual([6, 12, 18, 24]);  // the module keeps working
     const options = [{ backend: 'gpu' }, { threads: 0 }, { wasmPaths: 42 }, { wasmPaths: { 'nope.wasm': 'x' } }, { speed: 'max' }];
     for (const init of options) {
       const { error } = await page.evaluate((o) => window.tryInit(o), init);
@@ -164,25 +170,14 @@ test('errors raised in the worker arrive as SeparableConv2dError with their code
   });
 });
 
-test('{ transfer: true } detaches the caller\'s buffers; by default they are copied', async () => {
-  await withPage(true, async ({ page }) => {
-    const r = await page.evaluate(() => window.transfer());
-    expect(r.copied).toEqual({ y: [6, 12, 18, 24], xLength: 4, xBytes: 16 });
-    expect(r.moved).toEqual({ y: [6, 12, 18, 24], xBytes: 0, depthwiseBytes: 0, pointwiseBytes: 0 });
-    expect(r.layer.y).toEqual([6, 12, 18, 24]);
-    expect(r.layer.xBytes).toBe(0);
-    expect(r.layer.reuseError).toMatchObject({ code: 'BAD_TENSOR', message: expect.stringMatching(/detached/) });
-    expect(r.output).toEqual({ same: true, y: [6, 12, 18, 24] });
-  });
-});
-
-test('the sync forms (and WasmTensors) are refused on the main thread, naming the way out; a disposed layer refuses to run', async () => {
-  await withPage(false, async ({ page }) => {
-    const { errors, asyncResult, disposedError } = await page.evaluate(() => window.syncForms());
+test.each([true, false])('on the page\'s thread (isolated: %p) the sync forms are refused, naming the way out; WasmTensors work; a disposed layer refuses to run', async (isolated) => {
+  await withPage(isolated, async ({ page }) => {
+    const { errors, asyncResult, chained, output, disposedError } = await page.evaluate(() => window.syncForms());
     expect(errors.separableConv2dSync).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/await separableConv2d\(/) });
     expect(errors.runSync).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/await layer\.run\(x\)/) });
-    expect(errors.createWasmTensor).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/in a worker of your own, where WasmTensors work/) });
-    expect(asyncResult).toEqual([1]);
+    expect(asyncResult).toEqual([6, 12, 18, 24]);
+    expect(chained).toEqual([36, 72, 108, 144]);
+    expect(output).toEqual({ same: true, y: [6, 12, 18, 24] });
     expect(disposedError).toMatchObject({ code: 'DISPOSED' });
   });
 });
@@ -204,7 +199,7 @@ test.each([true, false])('in a worker of the page\'s own (isolated: %p), the pac
   });
 });
 
-test('dispose() stops the worker: a running call rejects with DISPOSED, and a later call starts again', async () => {
+test('dispose() stops the module: a running call rejects with DISPOSED, and a later call starts again', async () => {
   await withPage(true, async ({ page }) => {
     const r = await page.evaluate(async () => {
       await window.tryInit();

@@ -112,7 +112,8 @@ class SeparableConv2dTest : public ::testing::Test {
                               w.bias.empty() ? ", no bias" : ", with bias");
   }
 
-  ThreadPool pools_[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
+  // The last as on a page's main thread: the workers compute, the caller only waits.
+  ThreadPool pools_[4] = {ThreadPool(1), ThreadPool(2), ThreadPool(3), ThreadPool(2, false)};
 };
 
 // A random geometry that fits (TF rejects the others before any kernel runs), with a random
@@ -227,6 +228,27 @@ TEST_F(SeparableConv2dTest, CallerJoiningLateGetsTheSameResult) {
                                                  std::to_string(delay_ms) + " ms, " +
                                                  std::to_string(pool.threads()) + " threads"));
     }
+  }
+}
+
+// Without threads a page's main thread computes in slices of rows, yielding in between: any
+// split of rows() into slices gives the whole result.
+TEST_F(SeparableConv2dTest, SlicesOfRowsMakeTheWholeResult) {
+  std::mt19937 rng(509);
+  for (int iteration = 0; iteration < 60; ++iteration) {
+    const SepConvParams p = random_params(rng);
+    const std::vector<float> input = random_floats(input_floats(p), rng);
+    const Weights w = random_weights(p, rng);
+    const std::vector<float> packed = pack(p, w);
+    SeparableConv2d op(p);
+    std::vector<unsigned char> workspace(op.workspace_bytes(1));
+    std::vector<float> output(output_floats(p), std::nanf(""));
+    for (int64_t row = 0; row < op.rows();) {
+      const int64_t end = std::min<int64_t>(op.rows(), row + 1 + rng() % 5);
+      op.run_slice(input.data(), packed.data(), output.data(), workspace.data(), row, end);
+      row = end;
+    }
+    EXPECT_TRUE(all_near(oracle_output(p, input, w), output, describe(p) + ", in slices"));
   }
 }
 

@@ -157,6 +157,52 @@ TEST(ThreadPool, OneChunkJobsRunInJoin) {
   }
 }
 
+// Without a helping caller (a page's main thread), the workers run every chunk, none on the
+// caller, and jobs_done() moves on before join() is called: a caller that must not block waits
+// for that, then joins at no cost.
+TEST(ThreadPool, WithoutTheCallerTheWorkersRunEveryChunk) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads, /*caller_helps=*/false);
+    EXPECT_EQ(pool.threads(), threads);
+    const std::thread::id caller = std::this_thread::get_id();
+    for (int job = 0; job < 200; ++job) {
+      const int64_t units = 1 + job % 37;
+      std::vector<std::atomic<int>> runs(units);
+      std::atomic<int> on_caller{0}, out_of_range{0};
+      auto record = [&](int64_t begin, int64_t end, int thread) {
+        if (std::this_thread::get_id() == caller) on_caller.fetch_add(1);
+        if (thread < 0 || thread >= threads) out_of_range.fetch_add(1);
+        for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+      };
+      Schedule schedule;
+      schedule.units = units;
+      const int32_t before = pool.jobs_done().load();
+      pool.start(schedule, record);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (pool.jobs_done().load() == before && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+      }
+      ASSERT_EQ(pool.jobs_done().load(), before + 1) << threads << " threads, job " << job;
+      pool.join();
+      ASSERT_EQ(on_caller.load(), 0) << threads << " threads, job " << job;
+      ASSERT_EQ(out_of_range.load(), 0) << threads << " threads, job " << job;
+      for (int64_t unit = 0; unit < units; ++unit) {
+        ASSERT_EQ(runs[unit].load(), 1) << threads << " threads, job " << job << ", unit " << unit;
+      }
+    }
+  }
+}
+
+TEST(ThreadPool, JobsDoneCountsEveryJobOnceInBothModes) {
+  for (bool caller_helps : {true, false}) {
+    ThreadPool pool(2, caller_helps);
+    for (int job = 0; job < 100; ++job) {
+      pool.run(job % 5, [](int, int) {});  // jobs of 0 to 4 tasks
+      ASSERT_EQ(pool.jobs_done().load(), job + 1) << "caller_helps " << caller_helps;
+    }
+  }
+}
+
 TEST(ThreadPool, ZeroTasksCallNothing) {
   ThreadPool pool(3);
   std::atomic<int> calls{0};

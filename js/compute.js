@@ -1,0 +1,147 @@
+'use strict';
+
+// How a computation runs on the calling thread, once its buffers are in wasm memory
+// (HeapLayer.run's `compute`). Each returns the result array that allocateResult() made (or null),
+// synchronously or as a Promise.
+//
+// Where the thread may block (Node.js, a worker): start the pool, make the result array while
+// it computes, join. On a browser page's main thread, which must never block for long:
+// - with threads, the pool's workers do all the work while the page waits for the pool's
+//   job counter without blocking (Atomics.waitAsync): one copy in, one copy out, one wake-up;
+// - without threads, the page computes itself, in slices of output rows of about a millisecond,
+//   yielding to the page's other tasks in between;
+// - a call too small to be worth a wake-up or a slice runs at once, in well under a millisecond.
+
+const { SeparableConv2dError } = require('./errors');
+
+/** Blocking: the calling thread starts the pool, allocates while it computes, and helps finish. */
+function computeBlocking(op, { input, packed, output, workspace }, allocateResult) {
+  // join() must come before the block is freed, whatever happens here.
+  op.start(input, packed, output, workspace);
+  try {
+    return allocateResult();
+  } finally {
+    op.join();
+  }
+}
+
+// Below this many multiply-adds (about 80 us on one thread) a call runs at once on the page.
+const IMMEDIATE_MACS = 2 ** 21;
+// A slice's target duration on a page's main thread: well under the 2 ms a page may be blocked.
+const SLICE_MS = 1;
+// How fast one thread computes before anything is measured (multiply-adds per ms): low, so
+// that the first slice is short even on the baseline build.
+const FIRST_GUESS_MACS_PER_MS = 1e6;
+
+const macsPerRow = (p) => p.outW * p.inC * p.multiplier * (p.kH * p.kW + p.outC);
+
+/**
+ * Lets the page's other tasks run: the rest of the call waits behind them as a message task.
+ * (scheduler.yield() would put it ahead of them, and a timer is clamped to 4 ms when nested.)
+ */
+function yieldToPage() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+const disposedError = () => new SeparableConv2dError('DISPOSED', 'dispose() was called while this call was running');
+
+/**
+ * Resolves when the Int32 at `index` of the module's memory differs from `value`. Wakes up now
+ * and then to notice a dispose(), after which the pool never finishes.
+ */
+async function changed(backend, index, value) {
+  for (;;) {
+    const heap = backend.module.HEAP32;
+    if (Atomics.load(heap, index) !== value) return;
+    if (backend.disposed) throw disposedError();
+    if (typeof Atomics.waitAsync === 'function') {
+      const waiting = Atomics.waitAsync(heap, index, value, 100);
+      if (waiting.async) await waiting.value;
+    } else {
+      await yieldToPage();
+    }
+  }
+}
+
+/**
+ * The page's computations, one at a time (the pool runs one job, and a layer's operator serves
+ * one input shape at a time). `exclusive(fn)` runs fn at once if none is running, else after the
+ * ones before it have settled; `afterCurrent(fn)` runs fn (a free) once those started so far have.
+ */
+function pageQueue() {
+  let tail = Promise.resolve();
+  let pending = 0;
+  const settled = () => { pending -= 1; };
+  return {
+    get busy() {
+      return pending > 0;
+    },
+    exclusive(fn) {
+      const next = () => fn();
+      const result = pending === 0 ? new Promise((resolve) => resolve(next())) : tail.then(next, next);
+      pending += 1;
+      tail = result.then(settled, settled);
+      return result;
+    },
+    afterCurrent(fn) {
+      if (pending === 0) fn();
+      else tail = tail.then(fn);
+    },
+  };
+}
+
+/**
+ * Updates backend.macsPerMs from a slice of `macs` that took `ms`. A plain page's clock ticks in
+ * 100 us: a slice too short to time says only that the speed is at least macs / (ms + a tick).
+ */
+function learnSpeed(backend, macs, ms) {
+  if (ms >= 0.3) backend.macsPerMs = macs / ms;
+  else backend.macsPerMs = Math.max(backend.macsPerMs, macs / (ms + 0.1));
+}
+
+/**
+ * The computation on a page's main thread (see the top of this file). `backend` is the loaded
+ * backend: { module, pooled (threads computing in the pool), disposed, macsPerMs }.
+ */
+function computeOnPage(backend, params) {
+  return async (op, { input, packed, output, workspace }, allocateResult) => {
+    const { module } = backend;
+    const rows = op.rows();
+    const perRow = macsPerRow(params);
+    if (backend.pooled && rows * perRow >= IMMEDIATE_MACS) {
+      const index = module.jobsDoneAddress() / 4;
+      const before = Atomics.load(module.HEAP32, index);
+      op.start(input, packed, output, workspace);
+      const result = allocateResult();
+      await changed(backend, index, before);
+      op.join();  // the job is done: this returns at once
+      return result;
+    }
+    let lastYield = performance.now();
+    for (let row = 0; row < rows;) {
+      if (backend.disposed) throw disposedError();
+      const sliceRows = Math.max(1, Math.min(rows - row, Math.floor((SLICE_MS * backend.macsPerMs) / perRow)));
+      const t0 = performance.now();
+      op.runSlice(input, packed, output, workspace, row, row + sliceRows);
+      const t1 = performance.now();
+      learnSpeed(backend, sliceRows * perRow, t1 - t0);
+      row += sliceRows;
+      if (row < rows && t1 - lastYield >= SLICE_MS / 2) {
+        await yieldToPage();
+        lastYield = performance.now();
+      }
+    }
+    return allocateResult();
+  };
+}
+
+module.exports = {
+  computeBlocking, computeOnPage, pageQueue, FIRST_GUESS_MACS_PER_MS, IMMEDIATE_MACS,
+};
