@@ -1,9 +1,11 @@
 // The demo page: an input image, editable depthwise and pointwise filters, and the library's
 // intermediate and final outputs, recomputed on every change. Uses only the package's async API.
 
-import { sampleImage, imageFromFile, toChannels, SAMPLES, rng } from './images.mjs';
+import { sampleImage, imageFromFile, toChannels, SAMPLES } from './images.mjs';
 import { DEPTHWISE_PRESETS, POINTWISE_PRESETS, depthwisePreset, pointwisePreset, identityMatrix } from './presets.mjs';
 import { separableConv2dReference, maxAbsDiff } from './reference.mjs';
+import { LAYER, runBenchmark, median, nextPaint } from './benchmark.mjs';
+import { loadTfjs } from './tfjs.mjs';
 import {
   drawHeatmap, drawGray, drawImage, renderColorBar, symmetricScale, cssColorOf, textColorOf, formatScale,
 } from './heatmap.mjs';
@@ -24,8 +26,8 @@ const state = {
   pwPreset: 'gray', pwSeed: 1, pw: null, pwEdited: false,
 };
 
-/** For tests and the curious: how many renders finished, and whether one is in progress. */
-const progress = { renders: 0, busy: false, lastError: null, lastDiff: null };
+/** For tests and the curious: how many renders finished, whether one is in progress, the last benchmark. */
+const progress = { renders: 0, busy: false, lastError: null, lastDiff: null, bench: null };
 window.demo = progress;
 
 // ---------------------------------------------------------------------------------------------
@@ -35,7 +37,7 @@ const CHANNEL_NAMES = { 3: ['R', 'G', 'B'], 1: ['Y'] };
 const channelName = (q) => CHANNEL_NAMES[state.C][q];
 const midName = (c) => `${channelName(Math.floor(c / state.M))}·f${(c % state.M) + 1}`;
 const shapeText = (shape) => `[${shape.join(',')}]`;
-const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+const threadsText = (n) => `${n} thread${n === 1 ? '' : 's'}`;
 
 function formatMs(ms) {
   if (ms >= 100) return `${ms.toFixed(0)} ms`;
@@ -53,12 +55,6 @@ function formatCell(v, compact) {
   if (compact && text.length > 4) text = text.replace(/^(-?)0\./, '$1.');
   return text.replace(/-/g, '−');
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const isLibraryError = (error) => error && (error.name === 'SeparableConv2dError' ||
   (lib && error instanceof lib.SeparableConv2dError));
@@ -569,74 +565,67 @@ function wireImageInputs() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Benchmark: a MobileNet-like layer, sepconv-wasm against the plain JavaScript reference
+// Benchmark: sepconv-wasm against TensorFlow.js's WASM backend (demo/benchmark.mjs)
 
-const BENCH = { H: 56, W: 56, C: 128, K: 3, M: 1, O: 128, wasmRuns: 20, jsRuns: 3 };
+// Blocks of 30 ms: long enough for a clock that ticks in 100 µs, short enough to keep the page
+// responsive while tfjs, which computes on the page's thread, runs one.
+const BENCH = { rounds: 10, blockMs: 30, warmupBlocks: 4 };
+const BENCH_TOLERANCE = 1e-4;  // float32 sums in another order differ by ~1e-6 on these outputs, |y| ≤ 1.01
 
-async function runBenchmark() {
-  const { H, W, C, K, M, O, wasmRuns, jsRuns } = BENCH;
+/** sepconv-wasm against tfjs as "N.NN× faster" or "N.NN× slower", never a ratio below 1. */
+const ratioText = (ratio) => (ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`);
+
+/** An engine's card: its time per call, then what ran and how it was measured. */
+function showEngine(id, engine, build, threads) {
+  const { H, W, C, K, M, O } = LAYER;
+  const flops = 2 * H * W * C * M * (K * K + O);
+  $(`bench-${id}`).textContent = formatMs(engine.ms);
+  $(`bench-${id}-build`).textContent = `${build} · ${threadsText(threads)}`;
+  $(`bench-${id}-detail`).textContent = `${engine.calls} calls timed · ${(flops / engine.ms / 1e6).toFixed(1)} GFLOP/s`;
+}
+
+async function onBenchmark() {
   const button = $('bench-button');
   const bar = $('bench-progress');
   const phase = $('bench-phase');
+  const show = (text, fraction) => { phase.textContent = text; bar.value = fraction; };
   button.disabled = true;
   bar.hidden = false;
-  bar.max = 2 + wasmRuns + jsRuns;
-  bar.value = 0;
-  for (const id of ['bench-wasm', 'bench-js', 'bench-speedup']) $(id).textContent = '…';
-  const step = async (text) => { phase.textContent = text; bar.value++; await nextPaint(); };
+  delete document.body.dataset.bench;
+  for (const id of ['bench-wasm', 'bench-tfjs', 'bench-ratio']) $(id).textContent = '…';
+  const start = performance.now();
   try {
-    const random = rng(56);
-    const fill = (n, s) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * s);
-    const x = { data: fill(H * W * C, 1), shape: [1, H, W, C] };
-    const depthwise = { data: fill(K * K * C * M, 0.3), shape: [K, K, C, M] };
-    const pointwise = { data: fill(C * M * O, 0.1), shape: [1, 1, C * M, O] };
-    const flops = 2 * H * W * C * M * (K * K + O);
-
-    phase.textContent = 'sepconv-wasm: warming up…';
+    show('loading TensorFlow.js…', 0);
     await nextPaint();
-    const layer = await lib.createSeparableConv2d(depthwise, pointwise, { strides: 1, padding: 'SAME' });
-    const wasmTimes = [];
-    let y;
-    try {
-      await layer.run(x);
-      await step('sepconv-wasm: warming up…');
-      await layer.run(x);
-      await step(`sepconv-wasm: run 1 of ${wasmRuns}`);
-      for (let i = 0; i < wasmRuns; i++) {
-        const start = performance.now();
-        y = await layer.run(x);
-        wasmTimes.push(performance.now() - start);
-        await step(i + 1 < wasmRuns ? `sepconv-wasm: run ${i + 2} of ${wasmRuns}` : `plain JavaScript: run 1 of ${jsRuns}`);
-      }
-    } finally {
-      layer.dispose();
-    }
-    const wasmMs = median(wasmTimes);
-    $('bench-wasm').textContent = formatMs(wasmMs);
-    $('bench-wasm-detail').textContent = `median of ${wasmRuns} runs · ${(flops / wasmMs / 1e6).toFixed(1)} GFLOP/s`;
-
-    const jsTimes = [];
-    let reference;
-    const filter = { data: depthwise.data, KH: K, KW: K, C, M };
-    const hwc = { data: x.data, H, W, C };
-    for (let i = 0; i < jsRuns; i++) {
-      const start = performance.now();
-      reference = separableConv2dReference(hwc, filter, pointwise.data, O, { strides: [1, 1], dilations: [1, 1], padding: 'SAME' });
-      jsTimes.push(performance.now() - start);
-      await step(i + 1 < jsRuns ? `plain JavaScript: run ${i + 2} of ${jsRuns}` : 'done');
-    }
-    const jsMs = median(jsTimes);
-    $('bench-js').textContent = formatMs(jsMs);
-    $('bench-js-detail').textContent = `median of ${jsRuns} runs · ${(flops / jsMs / 1e6).toFixed(2)} GFLOP/s`;
-    $('bench-speedup').textContent = `${(jsMs / wasmMs).toFixed(jsMs / wasmMs >= 10 ? 0 : 1)}×`;
-    const diff = maxAbsDiff(y.data, reference.out.data);
-    $('bench-check').textContent = `outputs agree: max |Δ| ${diff.toExponential(1)}`;
+    const tfjs = await loadTfjs().catch((error) => ({ error }));
+    const result = await runBenchmark({ lib, tf: tfjs.tf, ...BENCH, onProgress: show });
+    progress.bench = result;
+    const [sepconvRun, tfjsRun] = result.engines;
     const info = await lib.getBackendInfo();
-    phase.textContent = `done · ${info.variant}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+    showEngine('wasm', sepconvRun, `${info.variant} build`, info.threads);
+    const seconds = `${((performance.now() - start) / 1000).toFixed(1)} s`;
+    if (tfjsRun) {
+      showEngine('tfjs', tfjsRun, `${tfjs.build} build`, tfjs.threads);
+      $('bench-tfjs-name').textContent = `TensorFlow.js ${tfjs.version} wasm`;
+      $('bench-ratio').textContent = ratioText(tfjsRun.ms / sepconvRun.ms);
+      const agree = result.maxDiff <= BENCH_TOLERANCE;
+      const diffText = `max |Δ| ${result.maxDiff.toExponential(1)}`;
+      $('bench-check').textContent = agree ? `outputs agree: ${diffText} ✓` : `outputs differ: ${diffText} ✗`;
+      $('bench-check').className = `sub ${agree ? 'ok' : 'bad'}`;
+      phase.textContent = `done in ${seconds}`;
+    } else {
+      $('bench-tfjs').textContent = 'not available';
+      $('bench-tfjs-build').textContent = tfjs.error.message;
+      $('bench-tfjs-detail').textContent = 'it loads from node_modules: `npm ci` in a clone installs it';
+      $('bench-ratio').textContent = '–';
+      $('bench-ratio-detail').textContent = 'nothing to compare with';
+      $('bench-check').textContent = '';
+      phase.textContent = `done in ${seconds}: sepconv-wasm alone, TensorFlow.js is not available`;
+    }
     document.body.dataset.bench = 'done';
   } catch (error) {
     phase.textContent = `failed: ${error.message}`;
-    for (const id of ['bench-wasm', 'bench-js', 'bench-speedup']) if ($(id).textContent === '…') $(id).textContent = '–';
+    for (const id of ['bench-wasm', 'bench-tfjs', 'bench-ratio']) if ($(id).textContent === '…') $(id).textContent = '–';
     document.body.dataset.bench = 'failed';
     if (!isLibraryError(error)) console.error(error);
   } finally {
@@ -661,7 +650,7 @@ async function main() {
   updatePipeline(null, null);
   wireImageInputs();
   $('controls').addEventListener('change', readControls);
-  $('bench-button').addEventListener('click', runBenchmark);
+  $('bench-button').addEventListener('click', onBenchmark);
 
   try {
     lib = await import('/dist/web/sepconv-wasm.mjs');
@@ -682,7 +671,7 @@ async function main() {
   }
   const info = await lib.getBackendInfo();
   $('status-backend').textContent =
-    `${info.variant} · ${info.threads} thread${info.threads === 1 ? '' : 's'}` +
+    `${info.variant} · ${threadsText(info.threads)}` +
     `${info.crossOriginIsolated ? ' · cross-origin isolated' : ''}`;
   $('status-backend').dataset.variant = info.variant;
   $('status-backend').dataset.threads = String(info.threads);

@@ -7,7 +7,9 @@
 //   HOST=0.0.0.0 node demo/server.js   to reach it from another machine (default 127.0.0.1)
 //
 // Routes: /  -> demo/index.html;  /demo/*  -> demo/*;  /dist/*  -> dist/*  (the built package,
-// imported by the page exactly as a user would: /dist/web/sepconv-wasm.mjs).
+// imported by the page exactly as a user would: /dist/web/sepconv-wasm.mjs);  and, for the
+// benchmark's comparison, TensorFlow.js's browser builds at their node_modules paths (only those
+// files, 404 when node_modules is absent).
 
 const http = require('http');
 const fs = require('fs');
@@ -16,6 +18,12 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '..');
 const MOUNTS = { '/demo/': path.join(ROOT, 'demo'), '/dist/': path.join(ROOT, 'dist') };
 const BUNDLE = path.join(ROOT, 'dist', 'web', 'sepconv-wasm.mjs');
+const TFJS_WASM_DIST = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
+const TFJS_FILES = new Set([
+  '/node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js',
+  ...['tf-backend-wasm.min.js', 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']
+    .map((name) => TFJS_WASM_DIST + name),
+]);
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
@@ -33,6 +41,7 @@ const ISOLATION_HEADERS = {
 /** Maps a URL path to a file under one of the mounts, or null (also for any '..' escape). */
 function resolveFile(urlPath) {
   if (urlPath === '/' || urlPath === '/index.html') return path.join(ROOT, 'demo', 'index.html');
+  if (TFJS_FILES.has(urlPath)) return path.join(ROOT, urlPath);
   for (const [prefix, dir] of Object.entries(MOUNTS)) {
     if (!urlPath.startsWith(prefix)) continue;
     const file = path.resolve(dir, `.${urlPath.slice(prefix.length - 1)}`);
@@ -56,7 +65,8 @@ function handle(request, response) {
   const file = resolveFile(urlPath);
   fs.stat(file || '', (error, stats) => {
     if (error || !stats.isFile()) {
-      const hint = urlPath.startsWith('/dist/') ? ' (run `bash scripts/build.sh` first)' : '';
+      const hint = urlPath.startsWith('/dist/') ? ' (run `bash scripts/build.sh` first)'
+        : TFJS_FILES.has(urlPath) ? ' (TensorFlow.js is a devDependency: `npm ci` installs it)' : '';
       response.writeHead(404, { ...ISOLATION_HEADERS, 'Content-Type': 'text/plain' }).end(`not found: ${urlPath}${hint}\n`);
       return;
     }

@@ -1,7 +1,8 @@
 'use strict';
 // The demo page (demo/), served by demo/server.js on a free port and driven in Debian's Chromium:
 // first render, presets and strides change the outputs, the library's errors show inline, the
-// benchmark reports both times, a user's image file becomes the input. Saves artifacts/demo.png.
+// benchmark against TensorFlow.js (and without it), a user's image file becomes the input.
+// Saves artifacts/demo.png.
 
 const fs = require('fs');
 const path = require('path');
@@ -89,16 +90,27 @@ test('the first render shows the library\'s output, checked against the JS refer
   expect(await page.isHidden('#error')).toBe(true);
 });
 
-test('the benchmark reports both times and the speed-up; screenshot', async () => {
+test('the benchmark loads TensorFlow.js on demand, shows progress, then both times, ratio, difference; screenshot', async () => {
+  expect(await page.evaluate(() => typeof window.tf)).toBe('undefined');  // not loaded with the page
   await page.click('#bench-button');
-  await expect(page.isDisabled('#bench-button')).resolves.toBe(true);
+  expect(await page.isDisabled('#bench-button')).toBe(true);
+  await page.waitForFunction(() => /^round \d+ of \d+: /.test(document.getElementById('bench-phase').textContent) &&
+    !document.getElementById('bench-progress').hidden, null, { timeout: 60000 });
   await page.waitForFunction(() => document.body.dataset.bench, null, { timeout: 90000 });
   expect(await page.getAttribute('body', 'data-bench')).toBe('done');
+  expect(await text('#bench-phase')).toMatch(/^done in \d+\.\d s$/);
   expect(await text('#bench-wasm')).toMatch(/^\d+(\.\d+)? ms$/);
-  expect(await text('#bench-js')).toMatch(/^\d+(\.\d+)? ms$/);
-  expect(await text('#bench-speedup')).toMatch(/^\d+(\.\d+)?×$/);
-  expect(await text('#bench-check')).toMatch(/outputs agree: max \|Δ\|/);
+  expect(await text('#bench-tfjs')).toMatch(/^\d+(\.\d+)? ms$/);
+  expect(await text('#bench-wasm-build')).toMatch(/^threaded-simd build · \d+ threads?$/);
+  expect(await text('#bench-tfjs-build')).toMatch(/^(threaded-simd|simd|baseline) build · \d+ threads?$/);
+  expect(await text('#bench-tfjs-name')).toMatch(/^TensorFlow\.js \d+\.\d+\.\d+ wasm$/);
+  expect(await text('#bench-ratio')).toMatch(/^\d+\.\d\d× (faster|slower)$/);
+  expect(await text('#bench-check')).toMatch(/^outputs agree: max \|Δ\| \S+ ✓$/);
+  const result = await page.evaluate(() => window.demo.bench);
+  expect(result.engines.map((e) => e.name)).toEqual(['sepconv-wasm', 'TensorFlow.js']);
+  expect(result.maxDiff).toBeLessThan(1e-3);
   expect(await page.isDisabled('#bench-button')).toBe(false);
+  expect(await page.isHidden('#bench-progress')).toBe(true);
 
   // The whole page in one viewport, so the sticky bars sit where they belong.
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
@@ -217,6 +229,25 @@ test('an image from the file picker or dropped on the page becomes the input, at
   const dropped = await canvases('#input-maps');
   expect([dropped[0].width, dropped[0].height]).toEqual([64, 32]);
   expect(await text('#file-status')).toBe('dropped.png: 64×32');
+});
+
+test('without node_modules the benchmark times sepconv-wasm alone and says TensorFlow.js is not available', async () => {
+  const bare = await browser.newPage({ viewport: VIEWPORT });
+  try {
+    await bare.route('**/node_modules/**', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await bare.goto(server.url);
+    await bare.waitForFunction(() => !document.getElementById('bench-button').disabled, null, { timeout: 30000 });
+    await bare.click('#bench-button');
+    await bare.waitForFunction(() => document.body.dataset.bench, null, { timeout: 90000 });
+    expect(await bare.getAttribute('body', 'data-bench')).toBe('done');
+    expect(await bare.textContent('#bench-wasm')).toMatch(/^\d+(\.\d+)? ms$/);
+    expect(await bare.textContent('#bench-tfjs')).toBe('not available');
+    expect(await bare.textContent('#bench-tfjs-build')).toMatch(/could not load .*tf-core\.min\.js/);
+    expect(await bare.textContent('#bench-phase')).toMatch(/sepconv-wasm alone, TensorFlow\.js is not available$/);
+    expect(await bare.textContent('#bench-ratio')).toBe('–');
+  } finally {
+    await bare.close();
+  }
 });
 
 test('no console errors and no failed requests', () => {

@@ -1,5 +1,6 @@
 'use strict';
-// demo/server.js: the COOP/COEP headers, what it serves and refuses, the fallback to a free port.
+// demo/server.js: the COOP/COEP headers, what it serves (TensorFlow.js's builds for the benchmark
+// included) and refuses, the fallback to a free port.
 
 const http = require('http');
 const { startDemoServer } = require('../../demo/server');
@@ -33,7 +34,23 @@ test('serves the page, the demo files and the built bundle with cross-origin iso
   }
 });
 
-test('serves nothing outside demo/ and dist/, and only GET and HEAD', async () => {
+test('serves TensorFlow.js\'s browser builds from node_modules, those files only', async () => {
+  const tfjs = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
+  const wasm = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+  for (const [path, type] of [['/node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js', 'text/javascript'],
+    [`${tfjs}tf-backend-wasm.min.js`, 'text/javascript'], ...wasm.map((name) => [tfjs + name, 'application/wasm'])]) {
+    const response = await get(server.port, path, 'HEAD');
+    expect([path, response.status]).toEqual([path, 200]);
+    expect(response.headers['content-type']).toContain(type);
+    expect(response.headers['cross-origin-embedder-policy']).toBe('require-corp');
+  }
+  for (const path of ['/node_modules/@tensorflow/tfjs-core/package.json', `${tfjs}tf-backend-wasm.js`,
+    '/node_modules/@tensorflow/tfjs-core/dist/../package.json', '/node_modules/jest/package.json']) {
+    expect([path, (await get(server.port, path)).status]).toEqual([path, 404]);
+  }
+});
+
+test('serves nothing else outside demo/ and dist/, and only GET and HEAD', async () => {
   for (const path of ['/package.json', '/demo/../package.json', '/dist/%2e%2e/package.json', '/dist/..%2fpackage.json',
     '/demo/missing.js', '/demo/', '/%E0%A4%A']) {
     const response = await get(server.port, path);
