@@ -30,12 +30,6 @@ export interface SeparableConv2dOptions {
   bias?: Float32Array | Float64Array;
   /** Applied last, fused in the same pass: relu = max(x, 0), relu6 = min(max(x, 0), 6). NaN stays NaN. Default 'linear'. */
   activation?: 'linear' | 'relu' | 'relu6';
-  /**
-   * Browser main thread only: transfer the tensors' (and bias') ArrayBuffers to the computation
-   * worker instead of copying them. The caller's arrays are detached afterwards (length 0), and
-   * so is every other view on the same buffers. Ignored elsewhere.
-   */
-  transfer?: boolean;
 }
 
 export type SeparableConv2dErrorCode =
@@ -66,8 +60,8 @@ export interface InitOptions {
   backend?: Backend;
   /**
    * Where the build's files are, for bundled apps: the URL (Node.js: also a directory path or
-   * file: URL) of a directory holding them, or a map of file names ('sepconv-simd.wasm', ...,
-   * and in browsers 'sepconv-wasm.worker.mjs') to URLs. Relative URLs are relative to the page.
+   * file: URL) of a directory holding them, or a map of file names ('sepconv-simd.wasm', ...)
+   * to URLs. Relative URLs are relative to the page.
    * Default: dist/wasm/ of the package.
    */
   wasmPaths?: string | { [fileName: string]: string };
@@ -97,8 +91,8 @@ export function separableConv2d(
 ): Promise<OutputTensor>;
 
 /**
- * The same computation, blocking; `await init()` first. For Node.js and workers: on a browser's
- * main thread (where the computation runs in a Web Worker) it throws NOT_SUPPORTED.
+ * The same computation, blocking; `await init()` first. For Node.js and workers: on a browser
+ * page's main thread, which must never block, it throws NOT_SUPPORTED.
  */
 export function separableConv2dSync(
   input: Tensor4D,
@@ -108,8 +102,7 @@ export function separableConv2dSync(
 ): OutputTensor;
 
 /**
- * A float32 tensor in the wasm module's memory (Node.js, and browsers inside a worker of your
- * own). A layer run on one reads it in place and leaves its result in another, so a chain of
+ * A float32 tensor in the wasm module's memory. A layer run on one reads it in place and leaves its result in another, so a chain of
  * layers copies nothing between JavaScript and wasm. Free it with dispose() (it is also freed
  * when garbage-collected); dispose() of the module invalidates it.
  */
@@ -134,7 +127,7 @@ export class WasmTensor {
 
 /**
  * A tensor in wasm memory of `shape` (the first dimension may be 0), filled from `data`
- * (`size` values) or with zeros. On a browser's main thread it rejects with NOT_SUPPORTED.
+ * (`size` values) or with zeros.
  */
 export function createWasmTensor(
   shape: [number, number, number, number],
@@ -148,8 +141,6 @@ export interface RunOptions {
    * of exactly the output's shape (not the input), returned itself.
    */
   output?: Float32Array | WasmTensor;
-  /** Browser main thread only: transfer the input's ArrayBuffer to the worker instead of copying it (it is detached afterwards). */
-  transfer?: boolean;
 }
 
 /** A separable convolution whose weights were packed once; runs on any input with C channels. */
@@ -164,7 +155,7 @@ export class SeparableConv2dLayer {
   run(input: Tensor4D, options: RunOptions & { output: WasmTensor }): Promise<WasmTensor>;
   run(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): Promise<OutputTensor>;
   run(input: Tensor4D | WasmTensor, options?: RunOptions): Promise<OutputTensor | WasmTensor>;
-  /** The same, blocking. Not on a browser's main thread (throws NOT_SUPPORTED): use run(). */
+  /** The same, blocking. Not on a browser page's main thread (throws NOT_SUPPORTED): use run(). */
   runSync(input: WasmTensor, options?: RunOptions): WasmTensor;
   runSync(input: Tensor4D, options: RunOptions & { output: WasmTensor }): WasmTensor;
   runSync(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): OutputTensor;
@@ -187,17 +178,14 @@ export interface MemoryInfo {
   heapBytesInUse: number;
 }
 
-/**
- * The wasm module's memory, to check for leaks; null before init(). On a browser's main thread:
- * the computation worker's, as of its last reply (every call's, and layer.dispose()'s).
- */
+/** The wasm module's memory, to check for leaks; null before init(). */
 export function getMemoryInfo(): MemoryInfo | null;
 
 /** Which build runs and how; null before init(). */
 export function getBackendInfo(): BackendInfo | null;
 
 /**
- * Stops the worker threads and frees the module; a later call loads it again. On a browser's
- * main thread it terminates the computation worker: calls still running reject with DISPOSED.
+ * Stops the worker threads and frees the module; a later call loads it again. Calls still
+ * running (on a browser page's main thread) reject with DISPOSED.
  */
 export function dispose(): void;
