@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cmath>
 
 #ifdef __EMSCRIPTEN_PTHREADS__
 #include <emscripten/threading.h>
@@ -18,11 +19,25 @@ namespace {
 // array are slower (see docs/performance.md).
 constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
 
+// Without a helping caller, the caller's thread (a page's main thread) has all the work between
+// jobs: copying out, the page's own code, copying in. Workers polling for long would take the
+// cores it needs (measured in Chromium on 2 cores: 2 ms of polling made 2-thread calls 20-70%
+// slower than 100 us), so they go to sleep almost at once.
+constexpr std::chrono::microseconds kSpinWithoutCaller{100};
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+// After polling, a wasm worker naps in short timed waits for this long before it sleeps until
+// woken: a nap costs no core, and ends without anyone paying for a wake-up.
+constexpr std::chrono::microseconds kNapBeforeSleep{5000};
+constexpr double kNapMs = 0.05;
+#endif
+
 }  // namespace
 
 namespace sepconv {
 
-ThreadPool::ThreadPool(int threads, bool caller_helps) : caller_helps_(caller_helps) {
+ThreadPool::ThreadPool(int threads, bool caller_helps)
+    : caller_helps_(caller_helps), spin_(caller_helps ? kSpinBeforeSleep : kSpinWithoutCaller) {
   // Thread indices are [0, threads()): the helping caller is 0.
   for (int t = caller_helps ? 1 : 0; t < threads; ++t) workers_.emplace_back([this, t] { work(t); });
 }
@@ -31,35 +46,70 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
+    ++generation_;  // a worker about to sleep on the old generation returns at once
   }
-  wake_.notify_all();
+  wake_workers();
   for (auto& worker : workers_) worker.join();
 }
 
 void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  fn_ = fn;
-  context_ = context;
-  schedule_ = schedule;
-  next_unit_ = 0;
-  running_ = 0;
-  ++jobs_started_;
-  if (schedule_.units == 0) {
-    finish_job();
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn_ = fn;
+    context_ = context;
+    schedule_ = schedule;
+    next_unit_ = 0;
+    running_ = 0;
+    ++jobs_started_;
+    if (schedule_.units == 0) {
+      finish_job();
+      return;
+    }
+    // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
+    if (caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units)) return;
+    ++generation_;
   }
-  // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
-  if (caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units)) return;
-  ++generation_;
+  // After unlocking, so that woken workers do not wait for the lock (a page's main thread can
+  // only poll for it, in Emscripten).
+  wake_workers();
+}
+
+// In wasm, workers sleep on the generation itself as a futex. Only workers in a deep sleep are
+// woken: waking a thread costs its waker up to a millisecond on the virtual machines measured
+// (the host reschedules the sleeping virtual CPU), more than many a whole call.
+void ThreadPool::wake_workers() {
+#ifdef __EMSCRIPTEN_PTHREADS__
+  if (sleepers_.load() > 0) emscripten_futex_wake(&generation_, INT_MAX);
+#else
   wake_.notify_all();
+#endif
+}
+
+void ThreadPool::sleep_while(uint32_t seen) {
+#ifdef __EMSCRIPTEN_PTHREADS__
+  // First naps that end by themselves, so that a job started soon needs no wake-up; then sleep.
+  const auto nap_end = std::chrono::steady_clock::now() + kNapBeforeSleep;
+  while (generation_.load() == seen && std::chrono::steady_clock::now() < nap_end) {
+    emscripten_futex_wait(&generation_, seen, kNapMs);
+  }
+  sleepers_.fetch_add(1);
+  while (generation_.load() == seen) emscripten_futex_wait(&generation_, seen, INFINITY);
+  sleepers_.fetch_sub(1);
+#else
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait(lock, [&] { return generation_ != seen; });
+#endif
 }
 
 void ThreadPool::join() {
+  const auto finished = [this] { return jobs_done_.load(std::memory_order_acquire) == jobs_started_; };
+  // A caller that waited for jobs_done() needs nothing more: every chunk is handed out and done,
+  // so no worker reads the job again.
+  if (!caller_helps_ && finished()) return;
   if (caller_helps_) drain(0);
   // Every chunk is handed out; the others finish theirs within a chunk's time. Polling for a
   // while costs less than sleeping and being woken, as for the workers.
-  const auto finished = [this] { return jobs_done_.load(std::memory_order_acquire) == jobs_started_; };
-  const auto spin_end = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+  const auto spin_end = std::chrono::steady_clock::now() + spin_;
   while (!finished() && std::chrono::steady_clock::now() < spin_end) {
   }
   std::unique_lock<std::mutex> lock(mutex_);
@@ -103,19 +153,16 @@ void ThreadPool::drain(int thread) {
 }
 
 void ThreadPool::work(int thread) {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    const auto spin_end = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+    const auto spin_end = std::chrono::steady_clock::now() + spin_;
     while (generation_.load(std::memory_order_acquire) == seen &&
            !stopping_.load(std::memory_order_acquire) &&
            std::chrono::steady_clock::now() < spin_end) {
     }
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-    }
+    sleep_while(seen);
+    if (stopping_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
     drain(thread);
   }
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -82,8 +83,11 @@ class ThreadPool {
   void drain(int thread);
   int64_t next_chunk() const;
   void finish_job();  // the caller holds the lock
+  void wake_workers();
+  void sleep_while(uint32_t seen);  // until generation_ differs from seen
 
   const bool caller_helps_;
+  const std::chrono::microseconds spin_;  // how long an idle thread polls before it sleeps
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -95,7 +99,10 @@ class ThreadPool {
   std::atomic<int> running_{0};  // chunks handed out and not finished
   std::atomic<int32_t> jobs_done_{0};  // join() polls it; a non-blocking caller waits on it
   int32_t jobs_started_ = 0;
-  std::atomic<uint64_t> generation_{0};  // read without the lock while a worker spins
+  // Jobs started (and one more to stop), counted under the lock; a worker polls it, then sleeps
+  // on it. 32 bits, as a futex; only a change is ever looked for, so wrapping is harmless.
+  std::atomic<uint32_t> generation_{0};
+  std::atomic<int> sleepers_{0};  // workers asleep until woken (wasm)
   std::atomic<bool> stopping_{false};
 };
 

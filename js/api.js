@@ -30,7 +30,7 @@ class SeparableConv2dLayer {
     this._owner = owner;
     this._opts = opts;
     this._filters = { ...filters, depthwise: null, pointwise: null, bias: null };  // packed now; keep no copies
-    this._heap = new HeapLayer(owner.module, opts, filters, filterParams(opts, filters));
+    this._heap = new HeapLayer(owner.module, opts, filters, filterParams(opts, filters), owner.newArray);
     const heap = this._heap;
     unreleased.register(this, () => owner.release(() => heap.dispose()), this);
   }
@@ -106,8 +106,10 @@ function then(valueOrPromise, onValue, onError) {
  * @param loadModule ({variant, threads, wasmPaths, callerHelps}) => Promise<{module, variant, simd}>
  * @param defaultThreads () => number: threads for the threaded build when init() is not told
  * @param onPage true on a browser page's main thread, which must never block
+ * @param resultArrays where new result arrays come from: { take(length), close() }
+ *   (web/result_arrays.mjs on a page), else plain new Float32Arrays
  */
-function createApi(loadModule, defaultThreads, onPage = false) {
+function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = null } = {}) {
   let loading = null;  // Promise of the loaded backend, shared by every caller
   let loadingThreads = 0;  // what the load in progress (or done) was started with
   let loadingVariant = null;
@@ -125,6 +127,7 @@ function createApi(loadModule, defaultThreads, onPage = false) {
       // On a page, the pool's workers compute while the page waits (js/compute.js).
       pooled: onPage && VARIANTS[loaded.variant].threads,
       macsPerMs: FIRST_GUESS_MACS_PER_MS,
+      newArray: resultArrays ? resultArrays.take : (length) => new Float32Array(length),
       allocate: (bytes, what) => allocate(module, {}, bytes, what),
       /** Runs a free now, or on a page after the computations started so far; never after dispose(). */
       release(free) {
@@ -299,6 +302,7 @@ function createApi(loadModule, defaultThreads, onPage = false) {
       stopThreads(backend.module);
       backend.disposed = true;  // its layers now refuse to run, and calls in flight reject
     }
+    if (resultArrays) resultArrays.close();
     backend = null;
     loading = null;
   }

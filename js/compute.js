@@ -2,7 +2,7 @@
 
 // How a computation runs on the calling thread, once its buffers are in wasm memory
 // (HeapLayer.run's `compute`). Each returns the result array that allocateResult() made (or null),
-// synchronously or as a Promise.
+// synchronously or as a Promise; on a page allocateResult() may itself give a Promise.
 //
 // Where the thread may block (Node.js, a worker): start the pool, make the result array while
 // it computes, join. On a browser page's main thread, which must never block for long:
@@ -28,7 +28,7 @@ function computeBlocking(op, { input, packed, output, workspace }, allocateResul
 // Below this many multiply-adds (about 80 us on one thread) a call runs at once on the page.
 const IMMEDIATE_MACS = 2 ** 21;
 // A slice's target duration on a page's main thread: well under the 2 ms a page may be blocked.
-const SLICE_MS = 1;
+const SLICE_MS = 0.5;
 // How fast one thread computes before anything is measured (multiply-adds per ms): low, so
 // that the first slice is short even on the baseline build.
 const FIRST_GUESS_MACS_PER_MS = 1e6;
@@ -124,6 +124,7 @@ function computeOnPage(backend, params) {
       op.join();  // the job is done: this returns at once
       return result;
     }
+    const result = allocateResult();  // it may come from another thread meanwhile
     let lastYield = performance.now();
     for (let row = 0; row < rows;) {
       if (backend.disposed) throw disposedError();
@@ -138,7 +139,7 @@ function computeOnPage(backend, params) {
         lastYield = performance.now();
       }
     }
-    return allocateResult();
+    return result;
   };
 }
 

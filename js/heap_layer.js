@@ -67,9 +67,11 @@ class HeapLayer {
    * @param opts parsed options (arguments.parseOptions)
    * @param filters checked filters (arguments.checkFilters)
    * @param params the filters' SepConvParams (arguments.filterParams)
+   * @param newArray (length) => a new Float32Array for a result
    */
-  constructor(module, opts, filters, params) {
+  constructor(module, opts, filters, params, newArray) {
     this.module = module;
+    this.newArray = newArray;
     this.context = opts.context;
     const { depthwise, pointwise, bias } = filters;
     ensureHeadroom(module, this.context);
@@ -111,7 +113,7 @@ class HeapLayer {
     };
     try {
       block = this.enter(input, output, outputLength);
-      const finished = compute(this.op, block.addresses, () => (typeof output === 'number' ? null : output || new Float32Array(outputLength)));
+      const finished = compute(this.op, block.addresses, () => (typeof output === 'number' ? null : output || this.newArray(outputLength)));
       if (finished instanceof Promise) {
         return finished.then((result) => {
           const value = this.leave(block, result, outputLength);

@@ -8,8 +8,10 @@
 
 import { createApi } from '../js/api.js';
 import { loadModule, defaultThreads } from './load_module_browser.mjs';
+import { createResultArrays } from './result_arrays.mjs';
 
-const api = createApi(loadModule, defaultThreads, typeof document !== 'undefined');
+const onPage = typeof document !== 'undefined';
+const api = createApi(loadModule, defaultThreads, { onPage, resultArrays: onPage ? createResultArrays() : null });
 
 export const {
   init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo,
