@@ -215,6 +215,15 @@ test.each([true, false])('in a worker of the page\'s own (isolated: %p), the pac
   });
 });
 
+test.each([true, false])('a layer and a WasmTensor disposed during calls that use them (isolated: %p): the calls finish right, then the memory is freed', async (isolated) => {
+  await withPage(isolated, async ({ page, consoleErrors }) => {
+    const r = await page.evaluate(() => window.disposeDuringCalls());
+    expect(r.allMatch).toBe(true);
+    expect(r.after).toBe(r.before);
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
 test('dispose() stops the module: a running call rejects with DISPOSED, and a later call starts again', async () => {
   await withPage(true, async ({ page }) => {
     const r = await page.evaluate(async () => {
