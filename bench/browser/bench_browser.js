@@ -29,27 +29,33 @@ const PAGES = {
 
 // A full run (both pages, ten layers) takes about 2-3 minutes on 2 cores, --quick about one;
 // starting the engines (ORT compiles 14 MB of wasm) takes 5-8 s of each page's share.
-// blockMs: well above a plain page's 100 µs clock tick. gapMs: onnxruntime-web's pool keeps
-// spinning after a 2-thread run and would steal a core from the engine timed next.
+// blockMs: well above a plain page's 100 µs clock tick, and long enough that what an engine
+// prepares in the idle gap before a block (sepconv-wasm's helper worker makes result buffers
+// ahead) counts for little: a block measures calls back to back. gapMs: onnxruntime-web's pool
+// keeps spinning after a 2-thread run and would steal a core from the engine timed next.
 const PRESETS = {
-  full: { rounds: 21, blockMs: 25, warmupMs: 400, gapMs: 20 },
-  quick: { rounds: 5, blockMs: 20, warmupMs: 300, gapMs: 20 },
+  full: { rounds: 9, blockMs: 200, warmupMs: 400, gapMs: 20 },
+  quick: { rounds: 3, blockMs: 100, warmupMs: 300, gapMs: 20 },
 };
 
 const OPTIONS = {
   pages: { type: 'string', default: Object.keys(PAGES).join(',') },
   layers: { type: 'string' },
   rounds: { type: 'string' },
+  'block-ms': { type: 'string' },
   quick: { type: 'boolean', default: false },
   json: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
-const USAGE = `usage: node bench/browser/bench_browser.js [--pages isolated,plain] [--layers a,b] [--rounds N] [--quick] [--json FILE]
+const USAGE = `usage: node bench/browser/bench_browser.js [--pages isolated,plain] [--layers a,b] [--rounds N] [--block-ms MS] [--quick] [--json FILE]
   --pages a,b    which pages: isolated (COOP/COEP: threaded builds, ORT numThreads 2) and/or
                  plain (no headers: single-thread builds, ORT numThreads 1); default both
   --layers a,b   only these layers of bench/layers.js (default: all)
   --rounds N     interleaved rounds per layer (default ${PRESETS.full.rounds}, quick ${PRESETS.quick.rounds})
+  --block-ms MS  the least time each engine's block of calls takes (default ${PRESETS.full.blockMs}, quick ${PRESETS.quick.blockMs}):
+                 short blocks with idle gaps between them show calls spaced out, as a page
+                 calling once per frame makes them; long ones, calls back to back
   --quick        a short run (${PRESETS.quick.rounds} rounds)
   --json FILE    also write every number (per-round samples included) as JSON`;
 
@@ -78,6 +84,10 @@ function parseCommandLine(argv) {
   if (values.rounds !== undefined) {
     settings.rounds = Number(values.rounds);
     if (!(Number.isInteger(settings.rounds) && settings.rounds >= 1)) throw usageError('--rounds must be a positive integer');
+  }
+  if (values['block-ms'] !== undefined) {
+    settings.blockMs = Number(values['block-ms']);
+    if (!(Number.isFinite(settings.blockMs) && settings.blockMs >= 1)) throw usageError('--block-ms must be a number of milliseconds, at least 1');
   }
   let layers;
   try {
