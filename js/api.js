@@ -63,7 +63,8 @@ class SeparableConv2dLayer {
         return failed(error);
       }
     }
-    return then(heap.run(run, output && output.array, compute), (data) => ({ data, shape: run.outputShape }));
+    // The result goes into a plain view of the caller's output array; the caller gets their array back.
+    return then(heap.run(run, output && output.view, compute), (data) => ({ data: output ? output.array : data, shape: run.outputShape }));
   }
 
   /**

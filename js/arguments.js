@@ -5,6 +5,7 @@
 
 const { SeparableConv2dError, describe } = require('./errors');
 const { WasmTensor } = require('./wasm_tensor');
+const { typedArrayKind, isFloatArray, realLength, plainFloat32 } = require('./typed_arrays');
 
 const MAX_DIM = 2 ** 31 - 1;
 
@@ -23,6 +24,20 @@ function isNonNegativeInt(v) {
 const product = (dims) => dims.reduce((a, b) => a * b, 1);
 
 /**
+ * A copy of the caller's array when it has `length` items (a shape, strides, padding), else
+ * null; the length is looked at first, so a huge or sparse array costs nothing. -0 becomes 0.
+ */
+function copyOfLength(value, length) {
+  if (!Array.isArray(value) || value.length !== length) return null;
+  return Array.from(value, (item) => (item === 0 ? 0 : item));
+}
+
+/** A Float32Array or Float64Array of any realm, or BAD_DTYPE. */
+function checkFloatArray(context, data, arg, what = 'must be a Float32Array or Float64Array') {
+  if (!isFloatArray(data)) fail(context, 'BAD_DTYPE', `${arg} ${what}; got ${describe(data)}`);
+}
+
+/**
  * Checks {data, shape}: rank 4, integer dims (dimension `zeroAllowed` may be 0), float data of
  * matching length. Returns the shape and the data as a Float32Array.
  */
@@ -33,10 +48,11 @@ function checkTensor(context, value, arg, layout, zeroAllowed = -1) {
   // Read the caller's shape and data once: everything below, and the computation, uses these
   // snapshots, so an object that changes between reads cannot get past the checks.
   const data = value.data;
-  const shape = Array.isArray(value.shape) ? Array.from(value.shape) : value.shape;
-  if (!Array.isArray(shape) || shape.length !== 4) {
-    const rank = Array.isArray(shape) ? ` (rank ${shape.length})` : '';
-    fail(context, 'BAD_SHAPE', `${arg} must have rank 4, ${layout}; got shape ${describe(shape)}${rank}`);
+  const given = value.shape;
+  const shape = copyOfLength(given, 4);
+  if (!shape) {
+    const rank = Array.isArray(given) ? ` (rank ${given.length})` : '';
+    fail(context, 'BAD_SHAPE', `${arg} must have rank 4, ${layout}; got shape ${describe(given)}${rank}`);
   }
   shape.forEach((d, axis) => {
     const ok = axis === zeroAllowed ? isNonNegativeInt(d) : isPositiveInt(d);
@@ -46,21 +62,21 @@ function checkTensor(context, value, arg, layout, zeroAllowed = -1) {
         `${arg} shape ${layout} must hold integers from ${range} to 2^31-1; got ${describe(shape)} (dimension ${axis} is ${describe(d)})`);
     }
   });
-  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
-    fail(context, 'BAD_DTYPE', `${arg}.data must be a Float32Array or Float64Array; got ${describe(data)}`);
-  }
+  checkFloatArray(context, data, `${arg}.data`);
+  // The length of the storage, not what a `length` property says: it decides what is copied.
   const expected = product(shape);
-  if (data.length !== expected) {
-    const detached = data.length === 0 && data.buffer.byteLength === 0 ? ' (its ArrayBuffer is detached or empty)' : '';
+  const length = realLength(data);
+  if (length !== expected) {
+    const detached = length === 0 ? ' (its ArrayBuffer is detached or empty)' : '';
     fail(context, 'BAD_TENSOR',
-      `${arg}.data has ${data.length} elements${detached} but shape ${describe(shape)} needs ${expected}`);
+      `${arg}.data has ${length} elements${detached} but shape ${describe(shape)} needs ${expected}`);
   }
-  return { shape, data: data instanceof Float32Array ? data : Float32Array.from(data) };
+  return { shape, data: plainFloat32(data) };
 }
 
 /** A number or [h, w] pair of positive integers, or the 4-value TF form via `fromFour`. */
 function spatialPair(context, value, arg, code, fromFour) {
-  const given = Array.isArray(value) ? Array.from(value) : value;  // one read of the caller's array
+  const given = copyOfLength(value, 4) || copyOfLength(value, 2) || value;  // one read of the caller's array
   let pair;
   if (typeof given === 'number') pair = [given, given];
   else if (Array.isArray(given) && given.length === 4 && fromFour) pair = fromFour(given);
@@ -100,17 +116,15 @@ function parseDataFormat(context, dataFormat) {
 
 /** Returns 'SAME', 'VALID' or explicit [[top,bottom],[left,right]]. */
 function parsePadding(context, padding, nchw) {
-  if (typeof padding === 'string') {
-    const upper = padding.toUpperCase();
-    if (upper === 'SAME' || upper === 'VALID') return upper;
-  }
+  // Any case, as TensorFlow.js allows, but ASCII only: toUpperCase() would make 'ſame' SAME.
+  if (typeof padding === 'string' && /^(same|valid)$/i.test(padding)) return padding.toUpperCase();
   const form = nchw ? '[[0,0],[0,0],[top,bottom],[left,right]]' : '[[0,0],[top,bottom],[left,right],[0,0]]';
   if (padding === undefined) {
     fail(context, 'BAD_OPTIONS', `padding is required (as in TensorFlow): 'SAME', 'VALID' or ${form}`);
   }
-  if (Array.isArray(padding)) {  // one read of the caller's arrays; the checks and the layer use this copy
-    padding = Array.from(padding, (pair) => (Array.isArray(pair) ? Array.from(pair) : pair));
-  }
+  // One read of the caller's arrays; the checks and the layer use this copy.
+  const four = copyOfLength(padding, 4);
+  if (four) padding = four.map((pair) => copyOfLength(pair, 2) || pair);
   const wellFormed = Array.isArray(padding) && padding.length === 4 &&
     padding.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt));
   if (!wellFormed) {
@@ -174,7 +188,7 @@ function parseOptions(options) {
       `dilations > 1 require strides of 1 (TensorFlow forbids both at once); got dilations ${describe(dilations)} and strides ${describe(strides)}`);
   }
   const activation = options.activation === undefined ? 'linear' : options.activation;
-  if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, activation)) {
+  if (typeof activation !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, activation)) {
     fail(context, 'BAD_OPTIONS', `activation must be 'linear', 'relu' or 'relu6'; got ${describe(activation)}`);
   }
   const [outputMin, outputMax] = ACTIVATIONS[activation];
@@ -198,13 +212,11 @@ function checkFilters(opts, depthwiseFilter, pointwiseFilter) {
   }
   let bias = null;
   if (opts.bias !== undefined) {
-    if (!(opts.bias instanceof Float32Array) && !(opts.bias instanceof Float64Array)) {
-      fail(context, 'BAD_DTYPE', `bias must be a Float32Array or Float64Array of length O = ${outC}; got ${describe(opts.bias)}`);
+    checkFloatArray(context, opts.bias, 'bias', `must be a Float32Array or Float64Array of length O = ${outC}`);
+    if (realLength(opts.bias) !== outC) {
+      fail(context, 'BAD_SHAPE', `bias must have length O = ${outC} (the pointwise filter's outputs); got ${realLength(opts.bias)}`);
     }
-    if (opts.bias.length !== outC) {
-      fail(context, 'BAD_SHAPE', `bias must have length O = ${outC} (the pointwise filter's outputs); got ${opts.bias.length}`);
-    }
-    bias = opts.bias instanceof Float32Array ? opts.bias : Float32Array.from(opts.bias);
+    bias = plainFloat32(opts.bias);
   }
   return { kH, kW, inC, multiplier, outC, depthwise: depthwise.data, pointwise: pointwise.data, bias };
 }
@@ -245,9 +257,8 @@ function prepareRun(opts, filters, input) {
 
 /** A WasmTensor's shape: 4 integers, the first from 0, the others from 1, up to 2^31-1. */
 function checkWasmTensorShape(shape) {
-  const dims = Array.isArray(shape) ? Array.from(shape) : shape;
-  const ok = Array.isArray(dims) && dims.length === 4 &&
-    dims.every((d, axis) => (axis === 0 ? isNonNegativeInt(d) : isPositiveInt(d)));
+  const dims = copyOfLength(shape, 4);
+  const ok = dims !== null && dims.every((d, axis) => (axis === 0 ? isNonNegativeInt(d) : isPositiveInt(d)));
   if (!ok) {
     fail({}, 'BAD_SHAPE',
       `createWasmTensor: shape must be 4 integers (the first from 0, the others from 1, up to 2^31-1); got ${describe(shape)}`);
@@ -271,7 +282,8 @@ function residentAddress(context, tensor, arg) {
 /**
  * A run's options ({output}) for a result of `outputShape`. output may be the caller's
  * Float32Array of the output's exact size, or a WasmTensor of exactly that shape other than
- * the input. Returns undefined (no output given), {array} or {tensor, address}.
+ * the input. Returns undefined (no output given), {array, view (a plain view of its memory)} or
+ * {tensor, address}.
  */
 function checkRunOptions(opts, runOptions, outputShape, input) {
   if (runOptions === undefined) return undefined;
@@ -293,11 +305,11 @@ function checkRunOptions(opts, runOptions, outputShape, input) {
     return { tensor: output, address };
   }
   const length = product(outputShape);
-  if (!(output instanceof Float32Array) || output.length !== length) {
+  if (typedArrayKind(output) !== 'Float32Array' || realLength(output) !== length) {
     fail(opts.context, 'BAD_TENSOR',
       `output must be a Float32Array of ${length} elements for output shape ${describe(outputShape)} (or a WasmTensor of that shape); got ${describe(output)}`);
   }
-  return { array: output };
+  return { array: output, view: plainFloat32(output) };
 }
 
 module.exports = {

@@ -1,5 +1,7 @@
 'use strict';
 
+const { typedArrayKind, realLength } = require('./typed_arrays');
+
 /**
  * The one error type the library throws for anything a caller can fix. `code` is stable and
  * machine-readable (see index.d.ts); the message names the argument, what was expected and what
@@ -13,13 +15,38 @@ class SeparableConv2dError extends Error {
   }
 }
 
-/** A short, readable rendering of any value for error messages. */
+// Messages stay short whatever the value: long arrays and strings are summarized.
+const MAX_ITEMS = 8;
+const MAX_CHARS = 60;
+
+/** A short, readable rendering of any value for error messages; calls none of its methods. */
 function describe(value) {
-  if (Array.isArray(value)) return `[${value.map(describe).join(',')}]`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.length})`;
-  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) {
+    const { length } = value;
+    const items = [];
+    for (let i = 0; i < Math.min(length, MAX_ITEMS); i += 1) items.push(i in value ? describe(value[i]) : '<empty>');
+    return length > MAX_ITEMS ? `[${items.join(',')},…] (${length} items)` : `[${items.join(',')}]`;
+  }
+  const kind = typedArrayKind(value);
+  if (kind !== undefined) return `${kind}(${realLength(value)})`;
+  if (typeof value === 'string') {
+    return value.length > MAX_CHARS ? `'${value.slice(0, MAX_CHARS)}…' (${value.length} characters)` : `'${value}'`;
+  }
+  if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);
-  return value.constructor && value.constructor !== Object ? value.constructor.name : 'object';
+  return className(value) || 'object';
+}
+
+/** The name of an object's class (WasmTensor, Map), if it has one besides Object. */
+function className(object) {
+  try {
+    const prototype = Object.getPrototypeOf(object);
+    const constructor = prototype && Object.getOwnPropertyDescriptor(prototype, 'constructor');
+    const name = constructor && typeof constructor.value === 'function' ? constructor.value.name : '';
+    return name && name !== 'Object' ? name : '';
+  } catch (_) {
+    return '';  // a Proxy whose trap throws
+  }
 }
 
 module.exports = { SeparableConv2dError, describe };

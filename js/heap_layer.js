@@ -6,6 +6,7 @@
 // blocking where the thread may block, without blocking on a page's main thread.
 
 const { SeparableConv2dError } = require('./errors');
+const { bufferOf } = require('./typed_arrays');
 
 // The wasm module's MAXIMUM_MEMORY; no single allocation may need more than this.
 const MAX_HEAP_BYTES = 2 ** 31;
@@ -52,12 +53,26 @@ function ensureHeadroom(module, context) {
   module._free(address);
 }
 
-/** Copies typed arrays into a fresh block; returns { base, at(key) }. The caller frees base. */
+/**
+ * Copies typed arrays (plain Float32Arrays of sizes[key] bytes, arguments.js) into a fresh block;
+ * returns { base, at(key) }. The caller frees base.
+ */
 function fillBlock(module, context, what, sizes, arrays) {
   const { offsets, total } = layout(sizes);
+  // An array over wasm memory itself (a WasmTensor's view) would be detached if malloc grows the
+  // memory: copy it out first.
+  const sources = Object.entries(arrays).map(([key, array]) => [key, bufferOf(array) === module.wasmMemory.buffer ? array.slice() : array]);
   const base = allocate(module, context, total, what);
-  // Read the view after malloc: growing memory replaces the heap views.
-  for (const [key, array] of Object.entries(arrays)) module.HEAPF32.set(array, (base + offsets[key]) / 4);
+  for (const [key, array] of sources) {
+    // Sizes were taken when the call was checked; a buffer detached since (by a getter of the
+    // caller's, say) is refused rather than copied short.
+    if (array.byteLength !== sizes[key]) {
+      module._free(base);
+      throw new SeparableConv2dError('BAD_TENSOR', `${context.name ? `${context.name}: ` : ''}the ${key} array was detached or changed size while the call was being checked`);
+    }
+    // Read the view after malloc: growing memory replaces the heap views.
+    module.HEAPF32.set(array, (base + offsets[key]) / 4);
+  }
   return { base, at: (key) => base + offsets[key] };
 }
 
@@ -78,8 +93,11 @@ class HeapLayer {
     this.packed = allocate(module, this.context, module.packedWeightsBytes(params), 'the packed weights');
     let block = null;
     try {
+      const { kH, kW, inC, multiplier, outC } = filters;
       const arrays = bias ? { depthwise, pointwise, bias } : { depthwise, pointwise };
-      const sizes = Object.fromEntries(Object.entries(arrays).map(([key, a]) => [key, a.byteLength]));
+      // The sizes the kernels read, from the checked shapes (fillBlock refuses arrays that differ).
+      const sizes = { depthwise: 4 * kH * kW * inC * multiplier, pointwise: 4 * inC * multiplier * outC };
+      if (bias) sizes.bias = 4 * outC;
       block = fillBlock(module, this.context, 'the filters', sizes, arrays);
       ensureHeadroom(module, this.context);
       module.packWeights(params, block.at('depthwise'), block.at('pointwise'), bias ? block.at('bias') : 0, this.packed);
@@ -106,13 +124,14 @@ class HeapLayer {
       return typeof output === 'number' ? undefined : output || new Float32Array(0);
     }
     const newShape = this.useOp(params);
+    const inputLength = params.batch * params.inH * params.inW * params.inC;
     let block = null;
     const cleanUp = (failed) => {
       if (block) this.module._free(block.base);
       if (failed && newShape) this.releaseOp();  // a failed first run of a shape leaves nothing behind
     };
     try {
-      block = this.enter(input, output, outputLength);
+      block = this.enter(input, inputLength, output, outputLength);
       const finished = compute(this.op, block.addresses, () => (typeof output === 'number' ? null : output || this.newArray(outputLength)));
       if (finished instanceof Promise) {
         return finished.then((result) => {
@@ -144,13 +163,13 @@ class HeapLayer {
     return true;
   }
 
-  /** Allocates the run's block and copies the input in: { base, addresses, outputAddress }. */
-  enter(input, output, outputLength) {
+  /** Allocates the run's block and copies the input in: { base, addresses }. */
+  enter(input, inputLength, output, outputLength) {
     const { module, op } = this;
     const inputInWasm = typeof input === 'number';
     const outputInWasm = typeof output === 'number';
     const sizes = { workspace: op.workspaceBytes() };
-    if (!inputInWasm) sizes.input = input.byteLength;
+    if (!inputInWasm) sizes.input = inputLength * 4;
     if (!outputInWasm) sizes.output = outputLength * 4;
     // Constant strings: this is every call's path, and the words are needed only on failure.
     const what = inputInWasm || outputInWasm

@@ -6,6 +6,7 @@
 // count speeds up.
 
 const { SeparableConv2dError, describe } = require('./errors');
+const { typedArrayKind, isFloatArray, realLength, plainFloat32 } = require('./typed_arrays');
 
 // A tensor nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
@@ -47,26 +48,28 @@ class WasmTensor {
   /** Copies `data` (a Float32Array or Float64Array of `size` values) into the tensor; returns it. */
   write(data) {
     const address = this.addressFor('write');
-    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    if (!isFloatArray(data)) {
       throw new SeparableConv2dError('BAD_DTYPE', `write: data must be a Float32Array or Float64Array; got ${describe(data)}`);
     }
-    if (data.length !== this._size) {
+    // The storage's length, not a `length` property: it is what would be copied.
+    const length = realLength(data);
+    if (length !== this._size) {
       throw new SeparableConv2dError('BAD_TENSOR',
-        `write: data has ${data.length} elements but shape ${describe(this._shape)} needs ${this._size}`);
+        `write: data has ${length} elements but shape ${describe(this._shape)} needs ${this._size}`);
     }
-    this._owner.module.HEAPF32.set(data, address / 4);
+    this._owner.module.HEAPF32.set(plainFloat32(data), address / 4);
     return this;
   }
 
   /** Copies the tensor out: into `output` (a Float32Array of `size`), else a new Float32Array. */
   read(output) {
     const address = this.addressFor('read');
-    if (output !== undefined && (!(output instanceof Float32Array) || output.length !== this._size)) {
+    if (output !== undefined && (typedArrayKind(output) !== 'Float32Array' || realLength(output) !== this._size)) {
       throw new SeparableConv2dError('BAD_TENSOR',
         `read: output must be a Float32Array of ${this._size} elements; got ${describe(output)}`);
     }
     const result = output || new Float32Array(this._size);
-    result.set(this._owner.module.HEAPF32.subarray(address / 4, address / 4 + this._size));
+    plainFloat32(result).set(this._owner.module.HEAPF32.subarray(address / 4, address / 4 + this._size));
     return result;
   }
 
