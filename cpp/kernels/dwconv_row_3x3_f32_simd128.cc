@@ -1,5 +1,7 @@
 #include "dwconv_row_3x3_f32_simd128.h"
 
+#include <cassert>
+
 #include "simd128.h"
 
 namespace sepconv {
@@ -13,6 +15,10 @@ inline v128_t tap(v128_t acc, const float* in, v128_t w) {
 
 void dwconv_row_3x3_f32_simd128(const float* const* rows, const float* weights, int32_t out_w,
                                 int32_t stride, int32_t dilation, int32_t cm_stride, float* mid) {
+  assert(rows != nullptr && weights != nullptr && mid != nullptr);
+  assert(rows[0] != nullptr && rows[1] != nullptr && rows[2] != nullptr);  // no padding rows here
+  assert(out_w >= 1 && stride >= 1 && dilation >= 1);
+  assert(cm_stride >= 4 && cm_stride % 4 == 0);
   const int32_t pixel_step = stride * cm_stride;
   const int32_t t1 = dilation * cm_stride;
   const int32_t t2 = 2 * t1;

@@ -1,5 +1,7 @@
 #include "dwconv_row_5x5_f32_simd128.h"
 
+#include <cassert>
+
 #include "simd128.h"
 
 namespace sepconv {
@@ -7,6 +9,9 @@ namespace sepconv {
 void dwconv_row_5x5_f32_simd128(const float* const* rows, int32_t k_h, const float* weights,
                                 int32_t out_w, int32_t stride, int32_t dilation, int32_t cm_stride,
                                 float* mid) {
+  assert(rows != nullptr && weights != nullptr && mid != nullptr);
+  assert(k_h >= 1 && out_w >= 1 && stride >= 1 && dilation >= 1);
+  assert(cm_stride >= 4 && cm_stride % 4 == 0);
   constexpr int32_t kW = 5;
   const int32_t pixel_step = stride * cm_stride;
   const int32_t t = dilation * cm_stride;

@@ -1,6 +1,7 @@
 #include "pack_input_row_f32.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 namespace sepconv {
@@ -8,6 +9,9 @@ namespace sepconv {
 void pack_input_row_f32(const float* row, ptrdiff_t w_stride, ptrdiff_t c_stride, int32_t in_w,
                         int32_t in_c, int32_t multiplier, int32_t pad_left, int32_t span,
                         int32_t cm_stride, float* packed) {
+  assert(row != nullptr && packed != nullptr);
+  assert(in_w >= 1 && in_c >= 1 && multiplier >= 1 && pad_left >= 0 && span >= 1);
+  assert(cm_stride >= in_c * multiplier && cm_stride % 4 == 0);
   const int32_t first = std::min(std::max(pad_left, 0), span);          // first x inside the image
   const int32_t last = std::max(std::min(pad_left + in_w, span), first);  // one past the last
   std::memset(packed, 0, sizeof(float) * static_cast<size_t>(first) * cm_stride);

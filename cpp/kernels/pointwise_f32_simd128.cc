@@ -1,6 +1,7 @@
 #include "pointwise_f32_simd128.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "pack_weights_f32.h"
 #include "simd128.h"
@@ -79,6 +80,11 @@ constexpr size_t kL1WeightBytes = 36 * 1024;
 void pointwise_f32_simd128(const float* mid, int32_t pixels, int32_t mid_stride, int32_t cm_count,
                            const float* packed, int32_t out_c, float out_min, float out_max,
                            float* out, ptrdiff_t out_stride_j, ptrdiff_t out_stride_k) {
+  // Preconditions (checked in the sanitizer and fuzz builds, free in release builds).
+  assert(mid != nullptr && packed != nullptr && out != nullptr);
+  assert(pixels >= 1 && cm_count >= 1 && out_c >= 1);
+  assert(mid_stride >= cm_count && mid_stride % 4 == 0);
+  assert(!(out_min > out_max));
   const v128_t vmin = wasm_f32x4_splat(out_min);
   const v128_t vmax = wasm_f32x4_splat(out_max);
   const size_t panel_floats = static_cast<size_t>(cm_count + 1) * kPointwisePanel;
