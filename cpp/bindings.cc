@@ -1,5 +1,9 @@
 // Embind surface: the operator, with buffers passed as wasm heap addresses. The JavaScript
 // wrapper validates arguments and owns every allocation; nothing here checks or allocates.
+//
+// SepConvParams cross as doubles that JavaScript writes at paramsAddress() (js/wasm_params.js),
+// not as an Embind value_object: Embind's glue walks a value_object's fields with for-in, which
+// also visits whatever enumerable properties a page added to Object.prototype, and then fails.
 #include <emscripten/bind.h>
 
 #include <malloc.h>
@@ -44,19 +48,43 @@ T* at(uintptr_t address) {
   return reinterpret_cast<T*>(address);
 }
 
+// The fields in js/wasm_params.js's order; doubles hold every int32 and float exactly.
+constexpr int kParamCount = 19;
+double params_slot[kParamCount];
+
+uintptr_t params_address() { return reinterpret_cast<uintptr_t>(params_slot); }
+
+SepConvParams params_at(uintptr_t address) {
+  const double* v = at<const double>(address);
+  SepConvParams p;
+  int32_t* ints[] = {&p.batch, &p.in_h, &p.in_w, &p.in_c,                  // input
+                     &p.k_h, &p.k_w, &p.multiplier, &p.out_c,             // filters
+                     &p.out_h, &p.out_w,                                  // output
+                     &p.stride_h, &p.stride_w, &p.dilation_h, &p.dilation_w,
+                     &p.pad_top, &p.pad_left};
+  int i = 0;
+  for (int32_t* field : ints) *field = static_cast<int32_t>(v[i++]);
+  p.nchw = v[i++] != 0;
+  p.output_min = static_cast<float>(v[i++]);
+  p.output_max = static_cast<float>(v[i++]);
+  return p;
+}
+
+SeparableConv2d* new_op(uintptr_t params) { return new SeparableConv2d(params_at(params)); }
+
 // Sizes go to JavaScript as doubles: exact to 2^53, where a 32-bit size_t would wrap.
 double workspace_bytes(const SeparableConv2d& op) {
   return static_cast<double>(op.workspace_bytes(threads()));
 }
 
-double packed_weights_bytes(const SepConvParams& p) {
-  return static_cast<double>(sepconv::packed_weights_bytes(p));
+double packed_weights_bytes(uintptr_t params) {
+  return static_cast<double>(sepconv::packed_weights_bytes(params_at(params)));
 }
 
 // bias == 0 means no bias.
-void pack_weights(const SepConvParams& p, uintptr_t depthwise, uintptr_t pointwise, uintptr_t bias,
+void pack_weights(uintptr_t params, uintptr_t depthwise, uintptr_t pointwise, uintptr_t bias,
                   uintptr_t packed) {
-  sepconv::pack_weights(p, at<const float>(depthwise), at<const float>(pointwise),
+  sepconv::pack_weights(params_at(params), at<const float>(depthwise), at<const float>(pointwise),
                         at<const float>(bias), at<float>(packed));
 }
 
@@ -82,36 +110,15 @@ void run_slice(const SeparableConv2d& op, uintptr_t input, uintptr_t packed, uin
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(sepconv) {
-  using emscripten::value_object;
-  value_object<SepConvParams>("SepConvParams")
-      .field("batch", &SepConvParams::batch)
-      .field("inH", &SepConvParams::in_h)
-      .field("inW", &SepConvParams::in_w)
-      .field("inC", &SepConvParams::in_c)
-      .field("kH", &SepConvParams::k_h)
-      .field("kW", &SepConvParams::k_w)
-      .field("multiplier", &SepConvParams::multiplier)
-      .field("outC", &SepConvParams::out_c)
-      .field("outH", &SepConvParams::out_h)
-      .field("outW", &SepConvParams::out_w)
-      .field("strideH", &SepConvParams::stride_h)
-      .field("strideW", &SepConvParams::stride_w)
-      .field("dilationH", &SepConvParams::dilation_h)
-      .field("dilationW", &SepConvParams::dilation_w)
-      .field("padTop", &SepConvParams::pad_top)
-      .field("padLeft", &SepConvParams::pad_left)
-      .field("nchw", &SepConvParams::nchw)
-      .field("outputMin", &SepConvParams::output_min)
-      .field("outputMax", &SepConvParams::output_max);
-
   emscripten::class_<SeparableConv2d>("SeparableConv2d")
-      .constructor<const SepConvParams&>()
+      .constructor(&new_op)
       .function("workspaceBytes", &workspace_bytes)
       .function("start", &start)
       .function("join", &join)
       .function("rows", &rows)
       .function("runSlice", &run_slice);
 
+  emscripten::function("paramsAddress", &params_address);
   emscripten::function("packedWeightsBytes", &packed_weights_bytes);
   emscripten::function("packWeights", &pack_weights);
 

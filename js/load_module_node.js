@@ -9,7 +9,8 @@ const os = require('os');
 const path = require('path');
 const { fileURLToPath } = require('url');
 const { SeparableConv2dError } = require('./errors');
-const { VARIANTS, variantFiles, exposeMemory, poolWorkers } = require('./backends');
+const { VARIANTS, variantFiles, poolWorkers } = require('./backends');
+const { startModule } = require('./start_module');
 
 const WASM_DIR = path.join(__dirname, '..', 'dist', 'wasm');
 
@@ -44,11 +45,11 @@ async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
   }
   const createModule = require(jsPath);
   const threaded = VARIANTS[variant].threads;
-  const module = await createModule({
+  const module = await startModule(createModule, {
     wasmBinary: fs.readFileSync(wasmPath),
     locateFile: (file) => locate(file, wasmPaths),
     ...(threaded ? { pthreadPoolSize: poolWorkers(threads, callerHelps) } : {}),
-  });
+  }, { variant, files: { js: jsPath, wasm: wasmPath } });
   if (threaded) {
     module.setThreads(threads, callerHelps);
     // Idle pool workers must not keep a script's process alive (Emscripten fixed this in 3.1.27).
@@ -56,7 +57,7 @@ async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
       worker.unref();
     }
   }
-  return { module: exposeMemory(module), variant, simd: VARIANTS[variant].simd };
+  return { module, variant, simd: VARIANTS[variant].simd };
 }
 
 function defaultThreads() {

@@ -12,7 +12,8 @@
 // separate script (they importScripts it).
 
 import { SeparableConv2dError } from '../js/errors.js';
-import { VARIANTS, variantFiles, wasmUrl, exposeMemory, poolWorkers } from '../js/backends.js';
+import { VARIANTS, variantFiles, wasmUrl, poolWorkers } from '../js/backends.js';
+import { startModule } from '../js/start_module.js';
 
 // Where the builds are by default: dist/wasm/, beside the dist/web/ this bundle lives in.
 const DEFAULT_BASE = new URL('../wasm/', import.meta.url);
@@ -44,9 +45,10 @@ export async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
   const what = `the '${variant}' wasm build`;
   // The .wasm is fetched here, not by the glue: a missing file then fails with a clear error
   // (Emscripten 3.1.6 would abort with a generic one); the bytes are compiled asynchronously.
-  const [scriptText, wasmBinary] = await Promise.all([
+  const wasmFileUrl = urlOf(files.wasm);
+  const [scriptText, [wasmBinary, contentType]] = await Promise.all([
     fetchOk(scriptUrl, what).then((response) => response.text()),
-    fetchOk(urlOf(files.wasm), what).then((response) => response.arrayBuffer()),
+    fetchOk(wasmFileUrl, what).then(async (response) => [await response.arrayBuffer(), response.headers.get('content-type')]),
   ]);
   // The glue's last lines assign module.exports only when CommonJS is around; here it is not.
   // eslint-disable-next-line no-new-func
@@ -71,7 +73,7 @@ export async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
       : new Blob([scriptText], { type: 'text/javascript' });
     options.pthreadPoolSize = poolWorkers(threads, callerHelps);
   }
-  const module = exposeMemory(await createModule(options));
+  const module = await startModule(createModule, options, { variant, files: { js: scriptUrl, wasm: wasmFileUrl }, contentType });
   if (threaded) module.setThreads(threads, callerHelps);
   return { module, variant, simd: VARIANTS[variant].simd };
 }

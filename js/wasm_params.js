@@ -1,0 +1,36 @@
+'use strict';
+
+// SepConvParams (arguments.js's params objects) cross into C++ as 19 doubles written into a slot
+// in wasm memory, which cpp/bindings.cc reads. Embind's value_object, the obvious way, walks its
+// fields with for-in in the generated glue, so a property a page added to Object.prototype broke
+// every call (TypeError: fields[fieldName].write is not a function).
+
+// The order cpp/bindings.cc's params_at() reads.
+const FIELDS = [
+  'batch', 'inH', 'inW', 'inC', 'kH', 'kW', 'multiplier', 'outC', 'outH', 'outW',
+  'strideH', 'strideW', 'dilationH', 'dilationW', 'padTop', 'padLeft', 'nchw', 'outputMin', 'outputMax',
+];
+
+/**
+ * Gives the loaded module's operator functions the params objects the wrapper passes
+ * (new module.SeparableConv2d(params), module.packedWeightsBytes(params),
+ * module.packWeights(params, ...)); the bindings themselves take the slot's address.
+ */
+function bindParams(module) {
+  const address = module.paramsAddress();
+  const write = (params) => {
+    const heap = module.HEAPF64;  // read now: growing memory replaces the views
+    for (let i = 0; i < FIELDS.length; i += 1) heap[address / 8 + i] = params[FIELDS[i]];
+    return address;
+  };
+  const { SeparableConv2d, packedWeightsBytes, packWeights } = module;
+  // Called with `new`: returning an object makes it the result.
+  module.SeparableConv2d = function SeparableConv2dWithParams(params) {
+    return new SeparableConv2d(write(params));
+  };
+  module.packedWeightsBytes = (params) => packedWeightsBytes(write(params));
+  module.packWeights = (params, ...addresses) => packWeights(write(params), ...addresses);
+  return module;
+}
+
+module.exports = { bindParams };
