@@ -7,12 +7,12 @@
 // (Node.js and workers may; a browser page's main thread may not, and computes through
 // js/compute.js's non-blocking path, one call at a time).
 
-const { SeparableConv2dError } = require('./errors');
+const { SeparableConv2dError, describe } = require('./errors');
 const {
   parseOptions, checkInput, checkLayerInput, checkFilters, filterParams, prepareRun, checkRunOptions,
   checkWasmTensorShape,
 } = require('./arguments');
-const { WasmTensor } = require('./wasm_tensor');
+const { WasmTensor, isWasmTensor } = require('./wasm_tensor');
 const { HeapLayer, allocate } = require('./heap_layer');
 const { resolveInit, VARIANTS } = require('./backends');
 const { computeBlocking, computeOnPage, pageQueue, FIRST_GUESS_MACS_PER_MS } = require('./compute');
@@ -43,7 +43,7 @@ class SeparableConv2dLayer {
     }
     const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input));
     const output = checkRunOptions(this._opts, options, run.outputShape, input);
-    return { run, output, wasmInput: input instanceof WasmTensor ? input : null, heap: this._heap };
+    return { run, output, wasmInput: isWasmTensor(input) ? input : null, heap: this._heap };
   }
 
   /** Computes a prepared call with `compute` (js/compute.js); a value or a Promise of one. */
@@ -160,7 +160,9 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
     try {
       request = resolveInit(options, defaultThreads);
     } catch (error) {
-      return Promise.reject(error);
+      // An error from the caller's own getters or proxies is theirs to see, as a BAD_OPTIONS.
+      return Promise.reject(error instanceof SeparableConv2dError ? error
+        : new SeparableConv2dError('BAD_OPTIONS', `init: options could not be read: ${describe(String(error && error.message))}`));
     }
     const { threads, variant } = request;
     if (loading) {

@@ -4,7 +4,7 @@
 // geometry the wasm operator trusts, or throws a SeparableConv2dError a caller can act on.
 
 const { SeparableConv2dError, describe } = require('./errors');
-const { WasmTensor } = require('./wasm_tensor');
+const { isWasmTensor } = require('./wasm_tensor');
 const { typedArrayKind, isFloatArray, realLength, plainFloat32 } = require('./typed_arrays');
 
 const MAX_DIM = 2 ** 31 - 1;
@@ -38,10 +38,29 @@ function checkFloatArray(context, data, arg, what = 'must be a Float32Array or F
 }
 
 /**
+ * Runs fn, which reads the caller's values; an error their getters or proxies throw becomes a
+ * SeparableConv2dError with `code` naming `what`, so that no call ends in a foreign error.
+ */
+function guarded(context, code, what, fn) {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof SeparableConv2dError) throw error;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : describe(error);
+    return fail(context, code, `${what} could not be read: ${describe(reason)}`);
+  }
+}
+
+/**
  * Checks {data, shape}: rank 4, integer dims (dimension `zeroAllowed` may be 0), float data of
  * matching length. Returns the shape and the data as a Float32Array.
  */
 function checkTensor(context, value, arg, layout, zeroAllowed = -1) {
+  return guarded(context, 'BAD_TENSOR', arg, () => readTensor(context, value, arg, layout, zeroAllowed));
+}
+
+/** checkTensor's checks. */
+function readTensor(context, value, arg, layout, zeroAllowed) {
   if (value === null || typeof value !== 'object' || !('data' in value) || !('shape' in value)) {
     fail(context, 'BAD_TENSOR', `${arg} must be an object {data, shape}; got ${describe(value)}`);
   }
@@ -170,6 +189,10 @@ const ACTIVATIONS = {
 
 /** Options shared by a layer's every run: { context, nchw, strides, padding, dilations, outputMin, outputMax }. */
 function parseOptions(options) {
+  return guarded({ name: undefined }, 'BAD_OPTIONS', 'options', () => readOptions(options));
+}
+
+function readOptions(options) {
   const context = { name: undefined };
   if (options === null || typeof options !== 'object') {
     fail(context, 'BAD_OPTIONS', `options must be an object with at least strides and padding; got ${describe(options)}`);
@@ -257,6 +280,10 @@ function prepareRun(opts, filters, input) {
 
 /** A WasmTensor's shape: 4 integers, the first from 0, the others from 1, up to 2^31-1. */
 function checkWasmTensorShape(shape) {
+  return guarded({}, 'BAD_SHAPE', 'createWasmTensor: shape', () => readWasmTensorShape(shape));
+}
+
+function readWasmTensorShape(shape) {
   const dims = copyOfLength(shape, 4);
   const ok = dims !== null && dims.every((d, axis) => (axis === 0 ? isNonNegativeInt(d) : isPositiveInt(d)));
   if (!ok) {
@@ -271,7 +298,7 @@ function checkWasmTensorShape(shape) {
  * {shape, data: its address}.
  */
 function checkLayerInput(opts, x) {
-  if (!(x instanceof WasmTensor)) return checkInput(opts, x);
+  if (!isWasmTensor(x)) return checkInput(opts, x);
   return { shape: x.shape, data: residentAddress(opts.context, x, 'input') };
 }
 
@@ -286,13 +313,17 @@ function residentAddress(context, tensor, arg) {
  * {tensor, address}.
  */
 function checkRunOptions(opts, runOptions, outputShape, input) {
+  return guarded(opts.context, 'BAD_OPTIONS', 'run options', () => readRunOptions(opts, runOptions, outputShape, input));
+}
+
+function readRunOptions(opts, runOptions, outputShape, input) {
   if (runOptions === undefined) return undefined;
   if (runOptions === null || typeof runOptions !== 'object') {
     fail(opts.context, 'BAD_OPTIONS', `run options must be an object such as { output }; got ${describe(runOptions)}`);
   }
   const { output } = runOptions;
   if (output === undefined) return undefined;
-  if (output instanceof WasmTensor) {
+  if (isWasmTensor(output)) {
     const address = residentAddress(opts.context, output, 'output');
     if (output === input) {
       fail(opts.context, 'BAD_OPTIONS', 'output must not be the input WasmTensor: the computation reads the input while it writes');

@@ -21,10 +21,18 @@ const MAX_CHARS = 60;
 
 /** A short, readable rendering of any value for error messages; calls none of its methods. */
 function describe(value) {
+  try {
+    return render(value);
+  } catch (_) {
+    return 'an unreadable value';  // a Proxy whose traps throw
+  }
+}
+
+function render(value) {
   if (Array.isArray(value)) {
     const { length } = value;
     const items = [];
-    for (let i = 0; i < Math.min(length, MAX_ITEMS); i += 1) items.push(i in value ? describe(value[i]) : '<empty>');
+    for (let i = 0; i < Math.min(length, MAX_ITEMS); i += 1) items.push(i in value ? render(value[i]) : '<empty>');
     return length > MAX_ITEMS ? `[${items.join(',')},…] (${length} items)` : `[${items.join(',')}]`;
   }
   const kind = typedArrayKind(value);
@@ -39,14 +47,10 @@ function describe(value) {
 
 /** The name of an object's class (WasmTensor, Map), if it has one besides Object. */
 function className(object) {
-  try {
-    const prototype = Object.getPrototypeOf(object);
-    const constructor = prototype && Object.getOwnPropertyDescriptor(prototype, 'constructor');
-    const name = constructor && typeof constructor.value === 'function' ? constructor.value.name : '';
-    return name && name !== 'Object' ? name : '';
-  } catch (_) {
-    return '';  // a Proxy whose trap throws
-  }
+  const prototype = Object.getPrototypeOf(object);
+  const constructor = prototype && Object.getOwnPropertyDescriptor(prototype, 'constructor');
+  const name = constructor && typeof constructor.value === 'function' ? constructor.value.name : '';
+  return name && name !== 'Object' ? name : '';
 }
 
 module.exports = { SeparableConv2dError, describe };

@@ -11,6 +11,12 @@ const { typedArrayKind, isFloatArray, realLength, plainFloat32 } = require('./ty
 // A tensor nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
 
+// Every WasmTensor made: `instanceof` would run a caller's Proxy traps, a WeakSet runs nothing.
+const made = new WeakSet();
+
+/** Whether value is a WasmTensor, without touching it. */
+const isWasmTensor = (value) => made.has(value);
+
 /** A float32 tensor in wasm memory; made by createWasmTensor(shape, data?). */
 class WasmTensor {
   /**
@@ -25,6 +31,7 @@ class WasmTensor {
     this._address = owner.allocate(Math.max(this._size, 1) * 4, `a WasmTensor of shape ${describe(dims)}`);
     const address = this._address;
     unreleased.register(this, () => owner.free(address), this);
+    made.add(this);
   }
 
   /** [N,H,W,C] or [N,C,H,W]: the layout is the layer's dataFormat. */
@@ -91,4 +98,4 @@ class WasmTensor {
   }
 }
 
-module.exports = { WasmTensor };
+module.exports = { WasmTensor, isWasmTensor };
