@@ -110,7 +110,9 @@ function resolveInit(options, defaultThreads, features = detectFeatures()) {
   for (const key of Object.keys(options)) {
     if (!INIT_KEYS.has(key)) throw badOptions(`unknown option '${key}'; the options are threads, backend and wasmPaths`);
   }
-  const { threads, backend, wasmPaths } = options;
+  // Own properties only: one a page's script added to Object.prototype is not an option.
+  const [threads, backend, wasmPaths] = ['threads', 'backend', 'wasmPaths']
+    .map((key) => (Object.hasOwn(options, key) ? options[key] : undefined));
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 64)) {
     throw badOptions(`threads must be an integer from 1 to 64; got ${describe(threads)}`);
   }
@@ -142,7 +144,7 @@ function resolveInit(options, defaultThreads, features = detectFeatures()) {
  * (wasmPaths as a string, else defaultBase). Relative URLs resolve against `relativeTo`.
  */
 function wasmUrl(file, wasmPaths, defaultBase, relativeTo) {
-  if (wasmPaths && typeof wasmPaths === 'object' && wasmPaths[file] !== undefined) {
+  if (wasmPaths && typeof wasmPaths === 'object' && Object.hasOwn(wasmPaths, file)) {
     return new URL(wasmPaths[file], relativeTo).href;
   }
   const base = typeof wasmPaths === 'string' ? new URL(wasmPaths.endsWith('/') ? wasmPaths : `${wasmPaths}/`, relativeTo) : defaultBase;

@@ -26,7 +26,7 @@ function toFilePath(location, what) {
 
 /** Where `file` is: wasmPaths' map entry for it, else `file` in wasmPaths (a directory) or dist/wasm. */
 function locate(file, wasmPaths) {
-  if (wasmPaths && typeof wasmPaths === 'object' && wasmPaths[file] !== undefined) {
+  if (wasmPaths && typeof wasmPaths === 'object' && Object.hasOwn(wasmPaths, file)) {
     return toFilePath(wasmPaths[file], `['${file}']`);
   }
   const dir = typeof wasmPaths === 'string' ? toFilePath(wasmPaths, '') : WASM_DIR;
@@ -35,16 +35,16 @@ function locate(file, wasmPaths) {
 
 async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
   const files = variantFiles(variant);
+  const threaded = VARIANTS[variant].threads;
   const jsPath = locate(files.js, wasmPaths);
   const wasmPath = locate(files.wasm, wasmPaths);
-  for (const file of [jsPath, wasmPath, ...(files.worker ? [locate(files.worker, wasmPaths)] : [])]) {
+  for (const file of [jsPath, wasmPath, ...(threaded ? [locate(files.worker, wasmPaths)] : [])]) {
     if (!fs.existsSync(file)) {
       throw new SeparableConv2dError('NOT_BUILT',
         `the '${variant}' wasm build is missing: expected ${file}${wasmPaths === undefined ? " (run 'npm run build')" : ' (from wasmPaths)'}`);
     }
   }
   const createModule = require(jsPath);
-  const threaded = VARIANTS[variant].threads;
   const module = await startModule(createModule, {
     wasmBinary: fs.readFileSync(wasmPath),
     locateFile: (file) => locate(file, wasmPaths),

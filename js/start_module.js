@@ -12,6 +12,11 @@ const { bindParams } = require('./wasm_params');
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];  // '\0asm'
 
+// Emscripten takes its options from the object it is given, inherited properties included: one
+// a page added to Object.prototype (say onRuntimeInitialized or instantiateWasm) hung the load.
+// Its object inherits nothing but hasOwnProperty, which Embind calls on it.
+const MODULE_BASE = Object.create(null, { hasOwnProperty: { value: Object.prototype.hasOwnProperty } });
+
 const hex = (bytes) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
 // The bytes as text too, so that an HTML page or an error message shows as one.
 const ascii = (bytes) => String.fromCharCode(...bytes).replace(/[^\x20-\x7e]/g, '.');
@@ -40,12 +45,14 @@ async function startModule(createModule, options, { variant, files, contentType 
   if (problem) {
     throw new SeparableConv2dError('NOT_BUILT', `the '${variant}' wasm build cannot load: ${files.wasm} ${problem}`);
   }
+  // Emscripten makes this object its Module: the one that is returned, or has the threaded
+  // build's PThread after a failure.
+  const moduleObject = Object.assign(Object.create(MODULE_BASE), options);
   let module;
   try {
-    module = await createModule(options);
+    module = await createModule(moduleObject);
   } catch (error) {
-    // Emscripten makes `options` its Module object, so the threaded build's PThread is there.
-    if (options.PThread) options.PThread.terminateAllThreads();
+    if (moduleObject.PThread) moduleObject.PThread.terminateAllThreads();
     throw new SeparableConv2dError('NOT_BUILT',
       `the '${variant}' wasm build did not start from ${files.wasm} with ${files.js} (are both from the same build?): ${error.message}`);
   }

@@ -319,6 +319,9 @@ describe.each([[true, 'threaded-simd'], [false, 'simd']])('a polluted Object.pro
           [Object.prototype, 'pollutedFunction', function polluted() { throw new Error('a polluted property was called'); }],
           [Object.prototype, 'pollutedObject', { worker: {}, write: 1, read: 1 }],
           [Array.prototype, 'pollutedArrayEntry', 7],
+          // Options Emscripten reads from its Module object.
+          ...['instantiateWasm', 'onRuntimeInitialized', 'mainScriptUrlOrBlob', 'setStatus', 'locateFile', 'worker']
+            .map((key) => [Object.prototype, key, 42]),
         ];
         const clean = await window.runCases(cs, {});
         window.dispose();

@@ -18,11 +18,17 @@ const { tensor, rejection, thrown, errorSummary } = require('./reliability_util'
 const CONFIGS = Array.from({ length: 6 }, (_, i) => drawConfig(41000 + i));
 
 // Values that fail loudly if glue code takes them for its own entries: a function that throws
-// when called, and an object that looks like a pthread record.
+// when called, and an object that looks like a pthread record. Then names of options that
+// Emscripten reads from its Module object, where an inherited one hung or broke the load.
+const EMSCRIPTEN_OPTIONS = [
+  'instantiateWasm', 'onRuntimeInitialized', 'mainScriptUrlOrBlob', 'setStatus', 'monitorRunDependencies',
+  'wasmMemory', 'INITIAL_MEMORY', 'locateFile', 'onAbort', 'preRun', 'worker',
+];
 const POLLUTION = [
   [Object.prototype, 'pollutedFunction', function polluted() { throw new Error('a polluted property was called'); }],
   [Object.prototype, 'pollutedObject', { worker: {}, write: 1, read: 1 }],
   [Array.prototype, 'pollutedArrayEntry', 7],
+  ...EMSCRIPTEN_OPTIONS.map((key) => [Object.prototype, key, 42]),
 ];
 
 function pollute() {
