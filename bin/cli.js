@@ -6,6 +6,7 @@
 const fs = require('fs');
 const { parseArgs, UsageError, HELP } = require('./args');
 const { parseNpy, encodeNpy, NpyError } = require('../js/npy');
+const { describe } = require('../js/errors');
 
 const PROGRAM = 'sepconv-wasm';
 
@@ -23,7 +24,9 @@ class CliError extends Error {
 }
 
 const oneLine = (text) => String(text).replace(/\s*\n\s*/g, ' ').trim();
-const shapeText = (shape) => `[${shape.join(',')}]`;
+// Shapes as the library writes them: a long one (a .npy header may claim millions of dimensions)
+// summarized, so that a message stays one short line.
+const shapeText = (shape) => describe(shape);
 const dtypeText = (data) => (data instanceof Float64Array ? 'float64' : 'float32');
 
 function fsErrorText(error) {

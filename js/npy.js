@@ -151,10 +151,23 @@ function pythonRepr(value) {
   if (value === null) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
-  if (value instanceof Map) return `{${[...value].map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
-  if (value && value.tuple) return shapeRepr(value.tuple.map(pythonRepr));
+  if (Array.isArray(value)) return `[${summarized(value.map(pythonRepr))}]`;
+  if (value instanceof Map) return `{${summarized([...value].map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`))}}`;
+  if (value && value.tuple) return shapeForMessage(value.tuple.map(pythonRepr));
   return String(value);
+}
+
+// Messages name at most this many items of a long tuple, list or dict (a header may claim
+// millions of dimensions), so that an error stays one short line.
+const MAX_ITEMS = 8;
+
+function summarized(items) {
+  return items.length > MAX_ITEMS ? `${items.slice(0, MAX_ITEMS).join(', ')}, … (${items.length} items)` : items.join(', ');
+}
+
+/** A shape as Python writes it, for messages: long ones summarized. */
+function shapeForMessage(dims) {
+  return dims.length > MAX_ITEMS ? `(${summarized(dims)})` : shapeRepr(dims);
 }
 
 /** Python's repr of a tuple: (), (5,), (2, 3). */
@@ -270,10 +283,10 @@ function parseNpy(bytes, name = '.npy data') {
   const count = shape.reduce((a, b) => a * b, 1);
   const itemSize = dtype.type.BYTES_PER_ELEMENT;
   const dataBytes = count * itemSize;
-  if (!Number.isSafeInteger(dataBytes)) fail(`shape ${shapeRepr(shape)} is too large`);
+  if (!Number.isSafeInteger(dataBytes)) fail(`shape ${shapeForMessage(shape)} is too large`);
   const available = buffer.length - dataStart;
   if (available !== dataBytes) {
-    const need = `shape ${shapeRepr(shape)} of ${dtype.label} needs ${dataBytes} bytes of data`;
+    const need = `shape ${shapeForMessage(shape)} of ${dtype.label} needs ${dataBytes} bytes of data`;
     if (available < dataBytes) fail(`truncated .npy file: ${need}, but only ${available} follow the header`);
     fail(`data size does not match the header: ${need}, but ${available} follow the header`);
   }

@@ -39,3 +39,23 @@ test('after dispose(), init takes a new thread count', async () => {
 test.each([0, -1, 1.5, 65, NaN, '2'])('init({ threads: %p }) is refused with BAD_OPTIONS', async (threads) => {
   await expect(init({ threads })).rejects.toMatchObject({ code: 'BAD_OPTIONS', message: expect.stringMatching(/threads/) });
 });
+
+// The reliability issue's round two: calls in flight when dispose() comes reject with DISPOSED,
+// whether the module was loading or loaded, and also when init() follows at once.
+test.each([
+  ['while loading', false, false],
+  ['once loaded', true, false],
+  ['once loaded, init() again at once', true, true],
+])('dispose() with calls in flight (%s): each rejects with DISPOSED', async (_, loadedFirst, initAgain) => {
+  if (loadedFirst) await init();
+  const t = { data: Float32Array.of(1), shape: [1, 1, 1, 1] };
+  const calls = [
+    separableConv2d(t, t, t, { strides: 1, padding: 'VALID' }),
+    require('../../js/index.js').createSeparableConv2d(t, t, { strides: 1, padding: 'VALID' }),
+    require('../../js/index.js').createWasmTensor([1, 1, 1, 1]),
+  ];
+  dispose();
+  const again = initAgain ? init() : null;
+  for (const call of calls) await expect(call).rejects.toMatchObject({ name: 'SeparableConv2dError', code: 'DISPOSED' });
+  if (again) await again;  // the new load is not disturbed
+});
