@@ -164,13 +164,13 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
       return Promise.reject(error instanceof SeparableConv2dError ? error
         : new SeparableConv2dError('BAD_OPTIONS', `init: options could not be read: ${describe(String(error && error.message))}`));
     }
-    const { threads, variant } = request;
+    const { threads, variant, wasmPaths, given } = request;
     if (loading) {
-      if (options.threads !== undefined && loadingThreads !== threads) {
+      if (given.threads && loadingThreads !== threads) {
         return Promise.reject(new SeparableConv2dError('BAD_OPTIONS',
           `init: already started with ${loadingThreads} threads; call dispose() before init({ threads: ${threads} })`));
       }
-      if (options.backend !== undefined && loadingVariant !== variant) {
+      if (given.backend && loadingVariant !== variant) {
         return Promise.reject(new SeparableConv2dError('BAD_OPTIONS',
           `init: already started with backend '${loadingVariant}'; call dispose() before init({ backend: '${variant}' })`));
       }
@@ -179,7 +179,7 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
     loadingThreads = threads;
     loadingVariant = variant;
     // A page's main thread only waits: the pool's workers do all the work.
-    const thisLoad = loadModule({ ...request, callerHelps: !onPage }).then((loaded) => {
+    const thisLoad = loadModule({ variant, threads, wasmPaths, callerHelps: !onPage }).then((loaded) => {
       if (loading !== thisLoad) {  // dispose() came first: this module must not come back
         stopThreads(loaded.module);
         throw new SeparableConv2dError('DISPOSED', 'init: dispose() was called while the module was loading');

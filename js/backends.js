@@ -96,7 +96,8 @@ function checkWasmPaths(wasmPaths) {
 }
 
 /**
- * Checks init()'s options and chooses the build: { variant, threads, wasmPaths }. Without
+ * Checks init()'s options and chooses the build: { variant, threads, wasmPaths, given } (`given`:
+ * whether threads and backend were asked for, each a boolean). Without
  * `backend`, the best build this environment runs; `threads` > 1 needs 'threaded-simd'.
  * @param {object} options init()'s argument
  * @param {() => number} defaultThreads threads for 'threaded-simd' when not given
@@ -136,7 +137,7 @@ function resolveInit(options, defaultThreads, features = detectFeatures()) {
     if (reason) throw new SeparableConv2dError('NOT_SUPPORTED', `init: the '${variant}' build cannot run here: ${reason}`);
   }
   const resolvedThreads = VARIANTS[variant].threads ? (threads === undefined ? defaultThreads() : threads) : 1;
-  return { variant, threads: resolvedThreads, wasmPaths };
+  return { variant, threads: resolvedThreads, wasmPaths, given: { threads: threads !== undefined, backend: backend !== undefined } };
 }
 
 /**

@@ -145,9 +145,9 @@ describe('the choice in other environments (simulated features)', () => {
   const four = () => 4;
 
   test('the best build that runs, and threads only with threaded-simd', () => {
-    expect(resolveInit({}, four, features(true, true, true))).toEqual({ variant: 'threaded-simd', threads: 4, wasmPaths: undefined });
-    expect(resolveInit({}, four, features(true, false, false))).toEqual({ variant: 'simd', threads: 1, wasmPaths: undefined });
-    expect(resolveInit({}, four, features(false, false, false))).toEqual({ variant: 'baseline', threads: 1, wasmPaths: undefined });
+    expect(resolveInit({}, four, features(true, true, true))).toEqual({ variant: 'threaded-simd', threads: 4, wasmPaths: undefined, given: { threads: false, backend: false } });
+    expect(resolveInit({}, four, features(true, false, false))).toEqual({ variant: 'simd', threads: 1, wasmPaths: undefined, given: { threads: false, backend: false } });
+    expect(resolveInit({}, four, features(false, false, false))).toEqual({ variant: 'baseline', threads: 1, wasmPaths: undefined, given: { threads: false, backend: false } });
     expect(resolveInit({ threads: 1 }, four, features(true, false, false)).variant).toBe('simd');
     // A browser with threads but no SIMD has nothing threaded to run.
     expect(resolveInit({}, four, features(false, true, true)).variant).toBe('baseline');

@@ -19,16 +19,17 @@ const CONFIGS = Array.from({ length: 6 }, (_, i) => drawConfig(41000 + i));
 
 // Values that fail loudly if glue code takes them for its own entries: a function that throws
 // when called, and an object that looks like a pthread record. Then names of options that
-// Emscripten reads from its Module object, where an inherited one hung or broke the load.
-const EMSCRIPTEN_OPTIONS = [
+// Emscripten reads from its Module object, where an inherited one hung or broke the load, and
+// init()'s own.
+const OPTION_NAMES = [
   'instantiateWasm', 'onRuntimeInitialized', 'mainScriptUrlOrBlob', 'setStatus', 'monitorRunDependencies',
-  'wasmMemory', 'INITIAL_MEMORY', 'locateFile', 'onAbort', 'preRun', 'worker',
+  'wasmMemory', 'INITIAL_MEMORY', 'locateFile', 'onAbort', 'preRun', 'worker', 'threads', 'backend', 'wasmPaths',
 ];
 const POLLUTION = [
   [Object.prototype, 'pollutedFunction', function polluted() { throw new Error('a polluted property was called'); }],
   [Object.prototype, 'pollutedObject', { worker: {}, write: 1, read: 1 }],
   [Array.prototype, 'pollutedArrayEntry', 7],
-  ...EMSCRIPTEN_OPTIONS.map((key) => [Object.prototype, key, 42]),
+  ...OPTION_NAMES.map((key) => [Object.prototype, key, 42]),
 ];
 
 function pollute() {
