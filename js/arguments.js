@@ -197,26 +197,35 @@ function readOptions(options) {
   if (options === null || typeof options !== 'object') {
     fail(context, 'BAD_OPTIONS', `options must be an object with at least strides and padding; got ${describe(options)}`);
   }
-  if (options.name !== undefined) {
-    if (typeof options.name !== 'string') fail(context, 'BAD_OPTIONS', `name must be a string; got ${describe(options.name)}`);
-    context.name = options.name;
+  // Each option read once, and only as the object's own property: one that a page's script
+  // added to Object.prototype is not an option.
+  const { name, dataFormat, strides: givenStrides, padding: givenPadding, dilations: givenDilations, activation: givenActivation, bias } =
+    Object.fromEntries(OPTION_KEYS.map((key) => [key, ownProperty(options, key)]));
+  if (name !== undefined) {
+    if (typeof name !== 'string') fail(context, 'BAD_OPTIONS', `name must be a string; got ${describe(name)}`);
+    context.name = name;
   }
-  const nchw = parseDataFormat(context, options.dataFormat);
-  const strides = parseStrides(context, options.strides, nchw);
-  const padding = parsePadding(context, options.padding, nchw);
-  const dilations = options.dilations === undefined ? [1, 1]
-    : spatialPair(context, options.dilations, 'dilations', 'BAD_DILATIONS');
+  const nchw = parseDataFormat(context, dataFormat);
+  const strides = parseStrides(context, givenStrides, nchw);
+  const padding = parsePadding(context, givenPadding, nchw);
+  const dilations = givenDilations === undefined ? [1, 1]
+    : spatialPair(context, givenDilations, 'dilations', 'BAD_DILATIONS');
   if (dilations.some((d) => d > 1) && strides.some((s) => s > 1)) {
     fail(context, 'BAD_DILATIONS',
       `dilations > 1 require strides of 1 (TensorFlow forbids both at once); got dilations ${describe(dilations)} and strides ${describe(strides)}`);
   }
-  const activation = options.activation === undefined ? 'linear' : options.activation;
+  const activation = givenActivation === undefined ? 'linear' : givenActivation;
   if (typeof activation !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, activation)) {
     fail(context, 'BAD_OPTIONS', `activation must be 'linear', 'relu' or 'relu6'; got ${describe(activation)}`);
   }
   const [outputMin, outputMax] = ACTIVATIONS[activation];
-  return { context, nchw, strides, padding, dilations, outputMin, outputMax, bias: options.bias };
+  return { context, nchw, strides, padding, dilations, outputMin, outputMax, bias };
 }
+
+const OPTION_KEYS = ['name', 'dataFormat', 'strides', 'padding', 'dilations', 'activation', 'bias'];
+
+/** object[key] if it is the object's own property, else undefined. */
+const ownProperty = (object, key) => (Object.hasOwn(object, key) ? object[key] : undefined);
 
 function checkInput(opts, x) {
   return checkTensor(opts.context, x, 'input', opts.nchw ? '[N,C,H,W]' : '[N,H,W,C]', 0);
@@ -321,7 +330,7 @@ function readRunOptions(opts, runOptions, outputShape, input) {
   if (runOptions === null || typeof runOptions !== 'object') {
     fail(opts.context, 'BAD_OPTIONS', `run options must be an object such as { output }; got ${describe(runOptions)}`);
   }
-  const { output } = runOptions;
+  const output = ownProperty(runOptions, 'output');
   if (output === undefined) return undefined;
   if (isWasmTensor(output)) {
     const address = residentAddress(opts.context, output, 'output');

@@ -157,6 +157,8 @@ function pythonRepr(value) {
   return String(value);
 }
 
+const MAX_HEADER_BYTES = 65536;
+
 // Messages name at most this many items of a long tuple, list or dict (a header may claim
 // millions of dimensions), so that an error stays one short line.
 const MAX_ITEMS = 8;
@@ -232,6 +234,11 @@ function parseNpy(bytes, name = '.npy data') {
     fail(`truncated .npy file: ${buffer.length} bytes, the header length needs ${headerStart}`);
   }
   const headerLength = major === 1 ? buffer.readUInt16LE(8) : buffer.readUInt32LE(8);
+  // A header describes an array in a few hundred bytes; NumPy itself reads at most 10,000 by
+  // default. A longer one is refused before it is parsed, which could take seconds.
+  if (headerLength > MAX_HEADER_BYTES) {
+    fail(`the .npy header is ${headerLength} bytes; at most ${MAX_HEADER_BYTES} are read (an array of rank 4 needs about 128)`);
+  }
   const dataStart = headerStart + headerLength;
   if (buffer.length < dataStart) {
     fail(`truncated .npy file: the header should be ${headerLength} bytes but only ${buffer.length - headerStart} follow`);

@@ -260,7 +260,7 @@ describe('errors: one line on stderr, exit code 2 for the command line, 1 for fi
     expect(fs.existsSync(file('out.npy')) || fs.existsSync(file('o.npy'))).toBe(false);
   });
 
-  test('a .npy header claiming 3,000,000 dimensions: one short line', () => {
+  test('a .npy header claiming 3,000,000 dimensions: refused at once, in one short line', () => {
     const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${Array(3000000).fill('1').join(', ')}), }`;
     const padded = header + ' '.repeat((64 - ((12 + header.length + 1) % 64)) % 64) + '\n';
     const length = Buffer.alloc(4);
@@ -268,8 +268,8 @@ describe('errors: one line on stderr, exit code 2 for the command line, 1 for fi
     fs.writeFileSync(file('huge.npy'), Buffer.concat([Buffer.from('\x93NUMPY\x02\x00', 'latin1'), length, Buffer.from(padded), Buffer.alloc(4)]));
     const r = cli('huge.npy', 'huge.npy', 'huge.npy', '-o', 'out.npy', '--strides', '1', '--padding', 'SAME');
     expect(r.status).toBe(1);
-    expect(r.stderr.length).toBeLessThan(600);
-    expect(r.stderr).toMatch(/\(3000000 items\)/);
+    expect(r.stderr.length).toBeLessThan(300);
+    expect(r.stderr).toMatch(/huge\.npy: the \.npy header is \d+ bytes; at most 65536 are read/);
   });
 
   test('the same inputs succeed once the mistake is fixed', () => {

@@ -211,3 +211,14 @@ describe('parsing is strict', () => {
     expect(y.data.length).toBe(0);
   });
 });
+
+test('options are the object\'s own properties: what a script adds to Object.prototype is not an option', () => {
+  const polluted = { strides: 2, padding: 'SAME', activation: 'relu6', dilations: 3, dataFormat: 'NCHW', name: 7, bias: 'x' };
+  Object.entries(polluted).forEach(([key, value]) => { Object.prototype[key] = value; });  // eslint-disable-line no-extend-native
+  try {
+    expectCode(thrown(() => api.separableConv2dSync(x(), dw(), pw(), {})), 'BAD_OPTIONS', 'strides is required');
+    expect(mismatch(api.separableConv2dSync(x(), dw(), pw(), { strides: 1, padding: 'VALID' }), expected())).toBeNull();
+  } finally {
+    Object.keys(polluted).forEach((key) => { delete Object.prototype[key]; });
+  }
+});
