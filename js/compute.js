@@ -8,7 +8,7 @@
 // it computes, join. On a browser page's main thread, which must never block for long:
 // - with threads, the pool's workers do all the work while the page waits for the pool's
 //   job counter without blocking (Atomics.waitAsync): one copy in, one copy out, one wake-up;
-// - without threads, the page computes itself, in slices of output rows of about a millisecond,
+// - without threads, the page computes itself, in slices of output rows of about 0.5 ms,
 //   yielding to the page's other tasks in between;
 // - a call too small to be worth a wake-up or a slice runs at once, in well under a millisecond.
 
@@ -144,5 +144,5 @@ function computeOnPage(backend, params) {
 }
 
 module.exports = {
-  computeBlocking, computeOnPage, pageQueue, FIRST_GUESS_MACS_PER_MS, IMMEDIATE_MACS,
+  computeBlocking, computeOnPage, pageQueue, FIRST_GUESS_MACS_PER_MS,
 };

@@ -1,8 +1,8 @@
 // Result arrays for a page, made ready on another thread.
 //
-// Every call returns its result in a new Float32Array. In Chromium a new buffer of more than a
-// few hundred kilobytes comes fresh from the operating system, and its first writes cost a page
-// fault per 4 KiB: on a virtual machine, several milliseconds per megabyte, more than the
+// Every call returns its result in a new Float32Array. In Chromium a new buffer comes fresh from
+// the operating system (measured for buffers from tens of kilobytes up), and its first writes
+// cost a page fault per 4 KiB: on a virtual machine, several milliseconds per megabyte, more than the
 // computation itself, and all of it blocking the page. So a small worker allocates buffers of
 // the sizes the page's layers return, touches every page, and transfers them to the page, which
 // takes one per call, waiting for it if none is ready. The faults then happen beside the
