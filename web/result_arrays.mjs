@@ -2,14 +2,14 @@
 //
 // Every call returns its result in a new Float32Array. In Chromium a new buffer comes fresh from
 // the operating system (measured for buffers from tens of kilobytes up), and its first writes
-// cost a page fault per 4 KiB: on a virtual machine, several milliseconds per megabyte, more than the
-// computation itself, and all of it blocking the page. So a small worker allocates buffers of
+// cost a page fault per 4 KiB: on a virtual machine, several milliseconds per megabyte, more
+// than the computation itself, and all of it blocking the page. So a small worker allocates buffers of
 // the sizes the page's layers return, touches every page, and transfers them to the page, which
 // takes one per call, waiting for it if none is ready. The faults then happen beside the
 // computation, off the page's thread. Without a worker (a Content-Security-Policy without blob:
 // workers, say) results are allocated on the page as usual.
 
-// Below this, Chromium's allocator reuses memory it already has: nothing to gain.
+// Smaller results cost little to allocate on the page, less than a round trip to the worker.
 const MIN_BYTES = 64 * 1024;
 // Buffers ready or on their way, per size: two keep a loop of calls supplied.
 const AHEAD = 2;
