@@ -33,6 +33,21 @@ function locate(file, wasmPaths) {
   return path.join(dir, file);
 }
 
+/** Emscripten's loader script: its factory, or NOT_BUILT naming the file when it is not one. */
+function loadGlue(jsPath, variant) {
+  let createModule;
+  try {
+    createModule = require(jsPath);
+  } catch (error) {
+    throw new SeparableConv2dError('NOT_BUILT',
+      `the '${variant}' wasm build cannot load: ${jsPath} is not its loader script (${error.name}: ${error.message.split('\n')[0].slice(0, 200)})`);
+  }
+  if (typeof createModule !== 'function') {
+    throw new SeparableConv2dError('NOT_BUILT', `the '${variant}' wasm build cannot load: ${jsPath} is not its loader script (it exports no factory)`);
+  }
+  return createModule;
+}
+
 async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
   const files = variantFiles(variant);
   const threaded = VARIANTS[variant].threads;
@@ -44,7 +59,7 @@ async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
         `the '${variant}' wasm build is missing: expected ${file}${wasmPaths === undefined ? " (run 'npm run build')" : ' (from wasmPaths)'}`);
     }
   }
-  const createModule = require(jsPath);
+  const createModule = loadGlue(jsPath, variant);
   const module = await startModule(createModule, {
     wasmBinary: fs.readFileSync(wasmPath),
     locateFile: (file) => locate(file, wasmPaths),

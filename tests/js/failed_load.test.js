@@ -69,6 +69,21 @@ describe.each(VARIANT_NAMES)('%s', (variant) => {
   });
 });
 
+test.each(VARIANT_NAMES)('%s: a loader script that is not one (an HTML page, a script exporting nothing): NOT_BUILT naming it', async (variant) => {
+  for (const [text, says] of [['<!doctype html><title>Not found</title>', /SyntaxError/], ['module.exports = 42;', /exports no factory/]]) {
+    const caseDir = fs.mkdtempSync(path.join(dir, 'case-'));  // a new path: require() caches by path
+    for (const file of fs.readdirSync(WASM_DIR)) fs.copyFileSync(path.join(WASM_DIR, file), path.join(caseDir, file));
+    const js = path.join(caseDir, `sepconv-${variant}.js`);
+    fs.writeFileSync(js, text);
+    const error = await init({ backend: variant, wasmPaths: caseDir }).then(() => null, (e) => e);
+    expect(error).toMatchObject({ name: 'SeparableConv2dError', code: 'NOT_BUILT' });
+    expect(error.message).toContain(`the '${variant}' wasm build cannot load: ${js} is not its loader script`);
+    expect(error.message).toMatch(says);
+  }
+  await init({ backend: variant });
+  expect(Array.from((await separableConv2d(...tiny())).data)).toEqual([6, 12, 18, 24]);
+});
+
 test('a threaded .wasm that compiles but does not fit its glue: NOT_BUILT naming both files', async () => {
   fs.copyFileSync(wasmOf('simd'), wasmOf('threaded-simd'));
   await expect(init({ backend: 'threaded-simd', wasmPaths: dir })).rejects.toMatchObject({
