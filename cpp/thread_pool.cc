@@ -53,6 +53,8 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context) {
+  const bool empty = schedule.units == 0;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     fn_ = fn;
@@ -61,17 +63,15 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     next_unit_ = 0;
     running_ = 0;
     ++jobs_started_;
-    if (schedule_.units == 0) {
-      finish_job();
-      return;
-    }
+    if (empty) jobs_done_.fetch_add(1, std::memory_order_release);  // done before it starts
     // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
-    if (caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units)) return;
-    ++generation_;
+    wake = !empty && !(caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units));
+    if (wake) ++generation_;
   }
-  // After unlocking, so that woken workers do not wait for the lock (a page's main thread can
-  // only poll for it, in Emscripten).
-  wake_workers();
+  // After unlocking, so that the woken do not wait for the lock (a page's main thread can only
+  // poll for it, in Emscripten).
+  if (wake) wake_workers();
+  if (empty) notify_job_done();
 }
 
 // In wasm, workers sleep on the generation itself as a futex. Only workers in a deep sleep are
@@ -118,8 +118,11 @@ void ThreadPool::join() {
   context_ = nullptr;
 }
 
-void ThreadPool::finish_job() {
-  jobs_done_.fetch_add(1, std::memory_order_release);
+// Called without the lock, after the job's last chunk counted itself done under it: the caller
+// that wakes up may start the next job at once, and on a page's main thread, which can only
+// poll for a lock, a worker still holding it (descheduled, on a busy machine) stalled the page
+// for milliseconds.
+void ThreadPool::notify_job_done() {
   done_.notify_one();
 #ifdef __EMSCRIPTEN_PTHREADS__
   // Wakes a JavaScript caller waiting with Atomics.waitAsync on the counter.
@@ -148,7 +151,13 @@ void ThreadPool::drain(int thread) {
     lock.unlock();
     fn(context, begin, end, thread);
     lock.lock();
-    if (--running_ == 0 && next_unit_ >= schedule_.units) finish_job();
+    if (--running_ == 0 && next_unit_ >= schedule_.units) {
+      // Counted under the lock, so that join()'s wait cannot miss it; announced without it.
+      jobs_done_.fetch_add(1, std::memory_order_release);
+      lock.unlock();
+      notify_job_done();
+      return;
+    }
   }
 }
 

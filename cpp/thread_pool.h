@@ -82,7 +82,7 @@ class ThreadPool {
   void work(int thread);
   void drain(int thread);
   int64_t next_chunk() const;
-  void finish_job();  // the caller holds the lock
+  void notify_job_done();  // the caller does not hold the lock
   void wake_workers();
   void sleep_while(uint32_t seen);  // until generation_ differs from seen
 
