@@ -133,19 +133,17 @@ class HeapLayer {
     try {
       block = this.enter(input, inputLength, output, outputLength);
       const finished = compute(this.op, block.addresses, () => (typeof output === 'number' ? null : output || this.newArray(outputLength)));
-      if (finished instanceof Promise) {
-        return finished.then((result) => {
-          const value = this.leave(block, result, outputLength);
-          cleanUp(false);
-          return value;
-        }, (error) => {
-          if (!(error instanceof SeparableConv2dError && error.code === 'DISPOSED')) cleanUp(true);
-          throw error;
-        });
-      }
-      const value = this.leave(block, finished, outputLength);
-      cleanUp(false);
-      return value;
+      const finish = (result) => {
+        const value = this.leave(block, result, outputLength);
+        cleanUp(false);
+        return value;
+      };
+      if (!(finished instanceof Promise)) return finish(finished);
+      return finished.then(finish, (error) => {
+        // After dispose() the module is gone: nothing is left to free.
+        if (!(error instanceof SeparableConv2dError && error.code === 'DISPOSED')) cleanUp(true);
+        throw error;
+      });
     } catch (error) {
       cleanUp(true);
       throw error;
