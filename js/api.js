@@ -15,7 +15,7 @@ const {
 const { WasmTensor, isWasmTensor } = require('./wasm_tensor');
 const { HeapLayer, allocate } = require('./heap_layer');
 const { resolveInit, VARIANTS } = require('./backends');
-const { computeBlocking, computeOnPage, pageQueue, FIRST_GUESS_MACS_PER_MS } = require('./compute');
+const { computeBlocking, computeOnPage, pageQueue } = require('./compute');
 
 // A layer nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
@@ -127,7 +127,6 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
       onPage,
       // On a page, the pool's workers compute while the page waits (js/compute.js).
       pooled: onPage && VARIANTS[loaded.variant].threads,
-      macsPerMs: FIRST_GUESS_MACS_PER_MS,
       newArray: resultArrays ? resultArrays.take : (length) => new Float32Array(length),
       allocate: (bytes, what) => allocate(module, {}, bytes, what),
       /** Runs a free now, or on a page after the computations started so far; never after dispose(). */

@@ -29,24 +29,39 @@ function computeBlocking(op, { input, packed, output, workspace }, allocateResul
 const IMMEDIATE_MACS = 2 ** 21;
 // A slice's target duration on a page's main thread: well under the 2 ms a page may be blocked.
 const SLICE_MS = 0.5;
-// How fast one thread computes before anything is measured (multiply-adds per ms): low, so
-// that the first slice is short even on the baseline build.
+// How fast one thread computes an operator before anything is measured (multiply-adds per ms):
+// low, so that the first slice is short even on the baseline build.
 const FIRST_GUESS_MACS_PER_MS = 1e6;
+// Each operator's measured speed. Per operator, since layers differ: a speed learned on one
+// layer made another's slices ten times too long in a trace (mult2_dil2 after stride2).
+const speeds = new WeakMap();
 
 const macsPerRow = (p) => p.outW * p.inC * p.multiplier * (p.kH * p.kW + p.outC);
+
+// One channel for every yield, its messages answered in order. A MessageChannel per yield left
+// thousands of ports behind, and Blink's sweeping of them later blocked the page for up to 8 ms
+// in one task (measured in a Chromium trace).
+let yieldChannel = null;
+const yielded = [];
 
 /**
  * Lets the page's other tasks run: the rest of the call waits behind them as a message task.
  * (scheduler.yield() would put it ahead of them, and a timer is clamped to 4 ms when nested.)
  */
 function yieldToPage() {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
+  if (!yieldChannel) {
+    yieldChannel = new MessageChannel();
+    const { port1 } = yieldChannel;
+    port1.onmessage = () => {
+      yielded.shift()();
+      // In Node.js (a test under jsdom), an idle port must not keep the process alive.
+      if (yielded.length === 0 && port1.unref) port1.unref();
     };
-    channel.port2.postMessage(null);
+  }
+  if (yieldChannel.port1.ref) yieldChannel.port1.ref();
+  return new Promise((resolve) => {
+    yielded.push(resolve);
+    yieldChannel.port2.postMessage(null);
   });
 }
 
@@ -98,17 +113,16 @@ function pageQueue() {
 }
 
 /**
- * Updates backend.macsPerMs from a slice of `macs` that took `ms`. A plain page's clock ticks in
- * 100 us: a slice too short to time says only that the speed is at least macs / (ms + a tick).
+ * The speed after a slice of `macs` that took `ms`, from the speed before. A plain page's clock
+ * ticks in 100 us: a slice too short to time says only that the speed is at least macs / (ms + a tick).
  */
-function learnSpeed(backend, macs, ms) {
-  if (ms >= 0.3) backend.macsPerMs = macs / ms;
-  else backend.macsPerMs = Math.max(backend.macsPerMs, macs / (ms + 0.1));
+function learnSpeed(before, macs, ms) {
+  return ms >= 0.3 ? macs / ms : Math.max(before, macs / (ms + 0.1));
 }
 
 /**
  * The computation on a page's main thread (see the top of this file). `backend` is the loaded
- * backend: { module, pooled (threads computing in the pool), disposed, macsPerMs }.
+ * backend: { module, pooled (threads computing in the pool), disposed }.
  */
 function computeOnPage(backend, params) {
   return async (op, { input, packed, output, workspace }, allocateResult) => {
@@ -125,14 +139,19 @@ function computeOnPage(backend, params) {
       return result;
     }
     const result = allocateResult();  // it may come from another thread meanwhile
+    // The checks and the copy in took part of this task already: a call of more than one slice
+    // starts them in a task of its own.
+    let macsPerMs = speeds.get(op) || FIRST_GUESS_MACS_PER_MS;
+    if (rows * perRow > SLICE_MS * macsPerMs) await yieldToPage();
     let lastYield = performance.now();
     for (let row = 0; row < rows;) {
       if (backend.disposed) throw disposedError();
-      const sliceRows = Math.max(1, Math.min(rows - row, Math.floor((SLICE_MS * backend.macsPerMs) / perRow)));
+      const sliceRows = Math.max(1, Math.min(rows - row, Math.floor((SLICE_MS * macsPerMs) / perRow)));
       const t0 = performance.now();
       op.runSlice(input, packed, output, workspace, row, row + sliceRows);
       const t1 = performance.now();
-      learnSpeed(backend, sliceRows * perRow, t1 - t0);
+      macsPerMs = learnSpeed(macsPerMs, sliceRows * perRow, t1 - t0);
+      speeds.set(op, macsPerMs);
       row += sliceRows;
       if (row < rows && t1 - lastYield >= SLICE_MS / 2) {
         await yieldToPage();
@@ -144,5 +163,5 @@ function computeOnPage(backend, params) {
 }
 
 module.exports = {
-  computeBlocking, computeOnPage, pageQueue, FIRST_GUESS_MACS_PER_MS,
+  computeBlocking, computeOnPage, pageQueue,
 };

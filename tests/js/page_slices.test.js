@@ -1,0 +1,103 @@
+'use strict';
+// How a plain page computes without blocking (js/compute.js, computeOnPage): in slices of output
+// rows, yielding to the page's other tasks between them. Here the operators are fakes that
+// compute at a known speed on a fake clock, so the time each of the page's tasks would take is
+// exact: every row is computed once, in order, and no task between two yields takes more than
+// about a slice (0.5 ms), even when calls alternate between layers of very different speeds.
+
+const { computeOnPage } = require('../../js/compute');
+
+let now = 0;
+let sinceYield = 0;  // fake ms computed in the current task of the page
+
+// The page's message channel: each message is a task of its own, after the page's other tasks
+// (Node.js's own channel would deliver a port's messages in one batch).
+class PageChannel {
+  constructor() {
+    const port1 = { onmessage: null };
+    this.port1 = port1;
+    this.port2 = {
+      postMessage: (data) => setImmediate(() => {
+        sinceYield = 0;
+        port1.onmessage({ data });
+      }),
+    };
+  }
+}
+
+beforeAll(() => {
+  global.MessageChannel = PageChannel;
+});
+
+beforeEach(() => {
+  now = 0;
+  jest.spyOn(performance, 'now').mockImplementation(() => now);
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+// 10 * 10 * 1 * (3 * 3 + 91) = 10,000 multiply-adds per output row.
+const PARAMS = { outW: 10, inC: 10, multiplier: 1, kH: 3, kW: 3, outC: 91 };
+const MACS_PER_ROW = 10000;
+
+/** A fake operator of `rows` rows computing `macsPerMs`; records its slices and the longest task. */
+function fakeOp(rows, macsPerMs) {
+  const op = {
+    slices: [],
+    longestTaskMs: 0,
+    rows: () => rows,
+    runSlice(input, packed, output, workspace, from, to) {
+      const ms = ((to - from) * MACS_PER_ROW) / macsPerMs;
+      now += ms;
+      sinceYield += ms;
+      op.longestTaskMs = Math.max(op.longestTaskMs, sinceYield);
+      op.slices.push([from, to]);
+    },
+  };
+  return op;
+}
+
+const backend = () => ({ module: {}, pooled: false, disposed: false });
+
+async function call(op) {
+  sinceYield = 0;  // the call starts in a task of its own
+  const result = await computeOnPage(backend(), PARAMS)(op, {}, () => 'the result');
+  expect(result).toBe('the result');
+  const covered = op.slices.map(([from, to], i) => from === (i === 0 ? 0 : op.slices[i - 1][1]) && to > from);
+  expect(covered.every(Boolean)).toBe(true);
+  expect(op.slices[op.slices.length - 1][1]).toBe(op.rows());
+  return op;
+}
+
+test('a long call is computed in slices, none of which keeps the page busy for more than a slice or so', async () => {
+  const first = await call(fakeOp(20000, 1e7));  // 20 ms of work
+  expect(first.slices.length).toBeGreaterThan(20);
+  expect(first.longestTaskMs).toBeLessThanOrEqual(1);
+  // The next call of the same operator starts at the speed learned: slices of about 0.5 ms.
+  const again = await call(Object.assign(first, { slices: [], longestTaskMs: 0 }));
+  expect(again.longestTaskMs).toBeLessThanOrEqual(1);
+  expect(again.slices.length).toBeLessThanOrEqual(60);
+});
+
+test('calls alternating between a fast and a slow layer: each layer\'s slices fit its own speed', async () => {
+  // Ten times apart per multiply-add, as the bench layers can be; the slower one still above the
+  // first guess of a speed (1e6 per ms: slower than the baseline build).
+  const fast = fakeOp(40000, 2e7);
+  const slow = fakeOp(4000, 2e6);
+  for (let i = 0; i < 3; i += 1) {
+    for (const op of [fast, slow]) {
+      Object.assign(op, { slices: [], longestTaskMs: 0 });
+      await call(op);
+      expect(op.longestTaskMs).toBeLessThanOrEqual(1);
+    }
+  }
+});
+
+test('a call smaller than one slice computes at once, without a yield', async () => {
+  const op = fakeOp(4, 1e7);
+  await call(op);
+  await call(Object.assign(op, { slices: [] }));
+  expect(op.slices).toEqual([[0, 4]]);
+});
