@@ -1,13 +1,16 @@
 'use strict';
 
 // NumPy's .npy format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html),
-// as pure functions over bytes: parseNpy reads float32/float64 arrays in C order, as numpy.save
-// writes them; encodeNpy writes a float32 array exactly as numpy.save would.
+// the package's `sepconv-wasm/npy` (Node.js): parseNpy reads float32/float64 arrays in C order,
+// as numpy.save writes them; encodeNpy writes a float32 array exactly as numpy.save would;
+// readNpy and writeNpy do the same with files.
 //
 // A file is: the magic "\x93NUMPY", a major and a minor version byte, the header's length
 // (uint16 little-endian in version 1.0, uint32 in 2.0 and 3.0), the header (a Python dict
 // literal, latin-1 in 1.0/2.0 and UTF-8 in 3.0, padded with spaces and ending in a newline so
 // that the data starts at a multiple of 64 bytes), then the raw data.
+
+const fs = require('fs');
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);  // \x93NUMPY
 const ALIGN = 64;
@@ -357,4 +360,23 @@ function encodeNpy(data, shape) {
   return Buffer.concat([header, body]);
 }
 
-module.exports = { parseNpy, encodeNpy, NpyError, shapeRepr };
+/**
+ * Reads a .npy file as numpy.save writes it: a float32 or float64 array in C order.
+ * @param {string} file
+ * @returns {{data: Float32Array|Float64Array, shape: number[]}}
+ * @throws {NpyError} for content that is not such an array (fs's own errors for the file)
+ */
+function readNpy(file) {
+  return parseNpy(fs.readFileSync(file), file);
+}
+
+/**
+ * Writes a float32 array, such as a separableConv2d result, as numpy.save would.
+ * @param {string} file
+ * @param {{data: Float32Array, shape: number[]}} array
+ */
+function writeNpy(file, { data, shape }) {
+  fs.writeFileSync(file, encodeNpy(data, shape));
+}
+
+module.exports = { readNpy, writeNpy, parseNpy, encodeNpy, NpyError };

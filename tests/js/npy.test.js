@@ -1,14 +1,15 @@
 'use strict';
-// js/npy.js: reading NumPy .npy files (float32/float64, C order, both byte orders, format
-// versions 1.0/2.0/3.0) and writing float32 ones exactly as numpy.save does. The fixtures marked
-// "numpy 1.24" are the bytes numpy.save wrote (Debian 12's python3-numpy), so these tests do not
-// depend only on this project's reading of the spec.
+// js/npy.js, the package's sepconv-wasm/npy: reading NumPy .npy files (float32/float64, C order,
+// both byte orders, format versions 1.0/2.0/3.0), from bytes or files, and writing float32 ones
+// exactly as numpy.save does. The fixtures marked "numpy 1.24" are the bytes numpy.save wrote
+// (Debian 12's python3-numpy), so these tests do not depend only on this project's reading of
+// the spec.
 
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { parseNpy, encodeNpy, NpyError } = require('../../js/npy');
+const { readNpy, writeNpy, parseNpy, encodeNpy, NpyError } = require('../../js/npy');
 
 const MAGIC = '\x93NUMPY';
 
@@ -302,6 +303,34 @@ describe('encodeNpy writes the header numpy expects', () => {
     expect(() => encodeNpy(new Float32Array(6), [2, 2])).toThrow(/shape \[2,2\] holds 4 elements but data has 6/);
     expect(() => encodeNpy(new Float32Array(0), [-1])).toThrow(/non-negative integers/);
     expect(() => encodeNpy(new Float32Array(1), '1')).toThrow(TypeError);
+  });
+});
+
+describe('readNpy and writeNpy: the same on files', () => {
+  let dir;
+  beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sepconv-npy-files-')); });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('writeNpy writes encodeNpy\'s bytes from a {data, shape} result; readNpy reads numpy.save\'s', () => {
+    const file = path.join(dir, 'y.npy');
+    const y = { data: Float32Array.from([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]), shape: [2, 3] };
+    writeNpy(file, y);
+    expect(fs.readFileSync(file).equals(numpyFile('f4_2x3'))).toBe(true);
+    expect(readNpy(file)).toEqual(y);
+    fs.writeFileSync(file, numpyFile('be_f8_2x2'));
+    const be = readNpy(file);
+    expect(be.data).toBeInstanceOf(Float64Array);
+    expect(Array.from(be.data)).toEqual([1.5, -2, 1e-300, Infinity]);
+  });
+
+  test('a bad file is an NpyError naming it; a missing one is fs\'s own error', () => {
+    const file = path.join(dir, 'int64.npy');
+    fs.writeFileSync(file, numpyFile('i8'));
+    expect(() => readNpy(file)).toThrow(NpyError);
+    expect(() => readNpy(file)).toThrow(`${file}: dtype '<i8' (int64) is not supported`);
+    expect(() => readNpy(path.join(dir, 'nope.npy'))).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'open' }));
+    expect(() => writeNpy(path.join(dir, 'w.npy'), { data: new Float64Array(1), shape: [1] })).toThrow(/data must be a Float32Array/);
+    expect(fs.existsSync(path.join(dir, 'w.npy'))).toBe(false);
   });
 });
 
