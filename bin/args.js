@@ -1,9 +1,12 @@
 'use strict';
 
 // The command line of `sepconv-wasm`: parseArgs turns argv into what the CLI needs, or throws a
-// UsageError (exit code 2) for anything wrong with the command line itself. Values the library
-// checks (strides, dilations, explicit padding) are only parsed here; their rules live in one
-// place, js/arguments.js.
+// UsageError (exit code 2) for anything wrong with the command line itself. Node's util.parseArgs
+// reads the flags; values the library checks (strides, padding, dilations, data format,
+// activation, threads) are only turned from text into values here: their rules live in one
+// place, js/arguments.js and js/backends.js, and their messages reach the user from there.
+
+const { parseArgs: parseFlags } = require('util');
 
 const HELP = `Usage: sepconv-wasm INPUT.npy DEPTHWISE.npy POINTWISE.npy -o OUTPUT.npy --strides S --padding P [options]
 
@@ -59,7 +62,7 @@ Making the files with NumPy, and checking the first example against TensorFlow, 
 
 Exit status: 0 on success; 1 when a file cannot be read or written, is not a float32/float64
 .npy file, or its shapes do not fit the others; 2 when the command line is wrong (an unknown
-option, a missing or malformed value, strides/padding/dilations the op does not accept).
+option, a missing or malformed value, option values the op does not accept).
 `;
 
 class UsageError extends Error {
@@ -69,51 +72,65 @@ class UsageError extends Error {
   }
 }
 
-// Flags that take a value, by every spelling, mapped to their key in the result.
-const VALUE_FLAGS = {
-  '-o': 'output', '--output': 'output',
-  '--strides': 'strides', '--padding': 'padding', '--bias': 'bias',
-  '--data-format': 'dataFormat', '--dilations': 'dilations', '--activation': 'activation',
-  '--threads': 'threads',
+// Every value flag may be given once: `multiple` lets parseArgs show a second one, which would
+// otherwise silently replace the first.
+const OPTIONS = {
+  output: { type: 'string', short: 'o', multiple: true },
+  strides: { type: 'string', multiple: true },
+  padding: { type: 'string', multiple: true },
+  bias: { type: 'string', multiple: true },
+  'data-format': { type: 'string', multiple: true },
+  dilations: { type: 'string', multiple: true },
+  activation: { type: 'string', multiple: true },
+  threads: { type: 'string', multiple: true },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 };
-const SWITCHES = { '-q': 'quiet', '--quiet': 'quiet', '-h': 'help', '--help': 'help', '--version': 'version' };
-const FLAG_NAMES = { output: '-o/--output', strides: '--strides', padding: '--padding', dataFormat: '--data-format', dilations: '--dilations', activation: '--activation', threads: '--threads', bias: '--bias' };
 
-/** "1", "2,2", "1,2,2,1" or a JSON list, to a number or an array of numbers (checked by the library). */
-function parseNumberList(flag, text) {
-  const trimmed = text.trim();
+/** "2", "1,2,2,1" or a JSON list "[1,2,2,1]": one value alone, else the list; the library checks them. */
+function parseNumbers(flag, text) {
+  const json = text.trim().startsWith('[') ? text : `[${text}]`;
   let values;
-  if (trimmed.startsWith('[')) {
-    try {
-      values = JSON.parse(trimmed);
-    } catch (error) {
-      throw new UsageError(`${flag}: not a valid JSON list: ${JSON.stringify(text)}`);
-    }
-    if (!Array.isArray(values) || !values.every((v) => typeof v === 'number')) {
-      throw new UsageError(`${flag}: expected a list of numbers; got ${JSON.stringify(text)}`);
-    }
-  } else {
-    const parts = trimmed.split(',').map((part) => part.trim());
-    if (!parts.every((part) => /^[0-9]+$/.test(part))) {
-      throw new UsageError(`${flag}: expected integers separated by commas, such as 2 or 1,2,2,1; got ${JSON.stringify(text)}`);
-    }
-    values = parts.map(Number);
+  try {
+    values = JSON.parse(json);
+  } catch (_) {
+    throw new UsageError(`${flag}: expected a number, or numbers separated by commas or as a JSON list (2,2 or [2,2]); got ${JSON.stringify(text)}`);
   }
   return values.length === 1 ? values[0] : values;
 }
 
-/** 'SAME', 'VALID' (any case) or explicit padding as JSON. */
-function parsePaddingValue(text) {
-  const trimmed = text.trim();
-  if (/^(same|valid)$/i.test(trimmed)) return trimmed.toUpperCase();
-  if (trimmed.startsWith('[')) {
-    try {
-      return JSON.parse(trimmed);
-    } catch (error) {
-      throw new UsageError(`--padding: not valid JSON: ${JSON.stringify(text)} (explicit padding looks like [[0,0],[1,1],[1,1],[0,0]])`);
-    }
+/** SAME or VALID pass as they are; explicit padding is JSON. */
+function parsePadding(text) {
+  if (!text.trim().startsWith('[')) return text;
+  try {
+    return JSON.parse(text);
+  } catch (_) {
+    throw new UsageError(`--padding: not valid JSON: ${JSON.stringify(text)} (explicit padding looks like [[0,0],[1,1],[1,1],[0,0]])`);
   }
-  throw new UsageError(`--padding: expected SAME, VALID or explicit padding such as [[0,0],[1,1],[1,1],[0,0]]; got ${JSON.stringify(text)}`);
+}
+
+/** The flags' values, each given once and not empty, by flag name. */
+function flagValues(argv) {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseFlags({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
+  } catch (error) {
+    if (String(error.code).startsWith('ERR_PARSE_ARGS_')) throw new UsageError(error.message);
+    throw error;
+  }
+  const flags = {};
+  for (const [name, given] of Object.entries(values)) {
+    if (!Array.isArray(given)) {
+      flags[name] = given;
+      continue;
+    }
+    if (given.length > 1) throw new UsageError(`--${name} is given twice`);
+    if (given[0] === '') throw new UsageError(`--${name} needs a value`);
+    flags[name] = given[0];
+  }
+  return { flags, positionals };
 }
 
 /**
@@ -122,84 +139,25 @@ function parsePaddingValue(text) {
  * @throws {UsageError}
  */
 function parseArgs(argv) {
-  const raw = {};
-  const positional = [];
-  let optionsEnded = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (optionsEnded || arg === '-' || !arg.startsWith('-')) {
-      positional.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      optionsEnded = true;
-      continue;
-    }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    if (Object.prototype.hasOwnProperty.call(SWITCHES, flag)) {
-      if (eq !== -1) throw new UsageError(`${flag} takes no value`);
-      raw[SWITCHES[flag]] = true;
-      continue;
-    }
-    if (!Object.prototype.hasOwnProperty.call(VALUE_FLAGS, flag)) {
-      throw new UsageError(`unknown option ${flag}`);
-    }
-    const key = VALUE_FLAGS[flag];
-    let value;
-    if (eq !== -1) {
-      value = arg.slice(eq + 1);
-    } else {
-      value = argv[i + 1];
-      const looksLikeFlag = value !== undefined && (Object.prototype.hasOwnProperty.call(VALUE_FLAGS, value) ||
-        Object.prototype.hasOwnProperty.call(SWITCHES, value));
-      if (value === undefined || looksLikeFlag) throw new UsageError(`${flag} needs a value`);
-      i++;
-    }
-    if (value === '') throw new UsageError(`${flag} needs a value`);
-    if (raw[key] !== undefined) throw new UsageError(`${FLAG_NAMES[key]} is given twice`);
-    raw[key] = value;
-  }
-
-  if (raw.help) return { help: true };
-  if (raw.version) return { version: true };
-  if (positional.length !== 3) {
-    const got = positional.length === 0 ? 'none' : positional.map((p) => JSON.stringify(p)).join(' ');
+  const { flags, positionals } = flagValues(argv);
+  if (flags.help) return { help: true };
+  if (flags.version) return { version: true };
+  if (positionals.length !== 3) {
+    const got = positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ');
     throw new UsageError(`expected 3 files, INPUT.npy DEPTHWISE.npy POINTWISE.npy; got ${got}`);
   }
-  for (const key of ['output', 'strides', 'padding']) {
-    if (raw[key] === undefined) {
-      const hint = { output: ' OUTPUT.npy', strides: ' (for example --strides 1)', padding: ' (for example --padding SAME)' }[key];
-      throw new UsageError(`${FLAG_NAMES[key]} is required${hint}`);
-    }
-  }
+  if (flags.output === undefined) throw new UsageError('-o/--output OUTPUT.npy is required: where to write the result');
 
-  const options = {
-    strides: parseNumberList('--strides', raw.strides),
-    padding: parsePaddingValue(raw.padding),
-  };
-  if (raw.dataFormat !== undefined) {
-    if (raw.dataFormat !== 'NHWC' && raw.dataFormat !== 'NCHW') {
-      throw new UsageError(`--data-format: expected NHWC or NCHW; got ${JSON.stringify(raw.dataFormat)}`);
-    }
-    options.dataFormat = raw.dataFormat;
-  }
-  if (raw.dilations !== undefined) options.dilations = parseNumberList('--dilations', raw.dilations);
-  if (raw.activation !== undefined) {
-    if (!['linear', 'relu', 'relu6'].includes(raw.activation)) {
-      throw new UsageError(`--activation: expected linear, relu or relu6; got ${JSON.stringify(raw.activation)}`);
-    }
-    options.activation = raw.activation;
-  }
-  let threads;
-  if (raw.threads !== undefined) {
-    threads = /^[0-9]+$/.test(raw.threads) ? Number(raw.threads) : NaN;
-    if (!(threads >= 1 && threads <= 64)) {
-      throw new UsageError(`--threads: expected an integer from 1 to 64; got ${JSON.stringify(raw.threads)}`);
-    }
-  }
-  const [input, depthwise, pointwise] = positional;
-  return { input, depthwise, pointwise, output: raw.output, bias: raw.bias, threads, quiet: Boolean(raw.quiet), options };
+  // Options left out stay out, so that the library's defaults and its "is required" apply.
+  const options = {};
+  if (flags.strides !== undefined) options.strides = parseNumbers('--strides', flags.strides);
+  if (flags.padding !== undefined) options.padding = parsePadding(flags.padding);
+  if (flags['data-format'] !== undefined) options.dataFormat = flags['data-format'];
+  if (flags.dilations !== undefined) options.dilations = parseNumbers('--dilations', flags.dilations);
+  if (flags.activation !== undefined) options.activation = flags.activation;
+  const threads = flags.threads === undefined ? undefined : parseNumbers('--threads', flags.threads);
+  const [input, depthwise, pointwise] = positionals;
+  return { input, depthwise, pointwise, output: flags.output, bias: flags.bias, threads, quiet: Boolean(flags.quiet), options };
 }
 
 module.exports = { parseArgs, UsageError, HELP };

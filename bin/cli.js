@@ -3,9 +3,8 @@
 // What `sepconv-wasm` does: read the .npy files, run separableConv2d, write the result, print a
 // summary. main() returns the exit code; every failure is one line on stderr, never a stack.
 
-const fs = require('fs');
 const { parseArgs, UsageError, HELP } = require('./args');
-const { parseNpy, encodeNpy, NpyError } = require('../js/npy');
+const { readNpy, writeNpy, NpyError } = require('../js/npy');
 const { describe } = require('../js/errors');
 
 const PROGRAM = 'sepconv-wasm';
@@ -34,26 +33,21 @@ function fsErrorText(error) {
   return known[error.code] ? `${known[error.code]} (${error.code})` : oneLine(error.message);
 }
 
-function readNpy(role, file) {
-  let bytes;
+function readArray(role, file) {
   try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new CliError(1, `cannot read the ${role} file ${file}: ${fsErrorText(error)}`);
-  }
-  try {
-    return { file, ...parseNpy(bytes, file) };
+    return { file, ...readNpy(file) };
   } catch (error) {
     if (error instanceof NpyError) throw new CliError(1, error.message);
+    if (error.syscall) throw new CliError(1, `cannot read the ${role} file ${file}: ${fsErrorText(error)}`);
     throw error;
   }
 }
 
 async function run(args, out) {
-  const x = readNpy('input', args.input);
-  const depthwise = readNpy('depthwise filter', args.depthwise);
-  const pointwise = readNpy('pointwise filter', args.pointwise);
-  const bias = args.bias === undefined ? undefined : readNpy('bias', args.bias);
+  const x = readArray('input', args.input);
+  const depthwise = readArray('depthwise filter', args.depthwise);
+  const pointwise = readArray('pointwise filter', args.pointwise);
+  const bias = args.bias === undefined ? undefined : readArray('bias', args.bias);
   if (bias && bias.shape.length !== 1) {
     throw new CliError(1, `${bias.file}: the bias must be a vector of length O (shape (O,)); got shape ${shapeText(bias.shape)}`);
   }
@@ -70,7 +64,7 @@ async function run(args, out) {
     const backend = api.getBackendInfo();
 
     try {
-      fs.writeFileSync(args.output, encodeNpy(y.data, y.shape));
+      writeNpy(args.output, y);
     } catch (error) {
       throw new CliError(1, `cannot write the output file ${args.output}: ${fsErrorText(error)}`);
     }
@@ -95,7 +89,7 @@ async function run(args, out) {
     }
   } catch (error) {
     if (error && error.name === 'SeparableConv2dError') {
-      if (FLAG_ERROR_CODES.has(error.code)) throw new UsageError(oneLine(error.message));
+      if (FLAG_ERROR_CODES.has(error.code)) throw new UsageError(error.message);
       let context = '';
       if (SHAPE_ERROR_CODES.has(error.code)) {
         const files = [['input', x], ['depthwise', depthwise], ['pointwise', pointwise]]
@@ -132,7 +126,7 @@ async function main(argv, { stdout = process.stdout, stderr = process.stderr } =
     await run(args, stdout);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) return fail(2, `${error.message} (see ${PROGRAM} --help)`);
+    if (error instanceof UsageError) return fail(2, `${oneLine(error.message)} (see ${PROGRAM} --help)`);
     if (error instanceof CliError) return fail(error.exitCode, error.message);
     if (process.env.SEPCONV_WASM_DEBUG) stderr.write(`${error && error.stack}\n`);
     return fail(1, `unexpected error: ${oneLine(error && error.message)} (set SEPCONV_WASM_DEBUG=1 to see where)`);

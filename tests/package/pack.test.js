@@ -261,7 +261,7 @@ test('npx sepconv-wasm: --help, and a hand-checked case from .npy files', () => 
 
   const bad = run('npx', ['sepconv-wasm', 'x.npy', 'dw.npy', 'pw.npy', '-o', 'w.npy', '--strides', '1'], { expectFailure: true });
   expect(bad.status).toBe(2);
-  expect(bad.stderr).toMatch(/^sepconv-wasm: --padding is required/m);
+  expect(bad.stderr).toMatch(/^sepconv-wasm: padding is required/m);
 });
 
 describe('TypeScript', () => {
