@@ -1,9 +1,18 @@
 // Types for sepconv-wasm: TensorFlow's tf.nn.separable_conv2d in WebAssembly.
+//
+// Arguments that are arrays (shapes, strides, dilations, explicit padding) take any number[]:
+// TypeScript widens `const x = { data, shape: [1, 4, 4, 2] }` to number[], and the library checks
+// every rank and length when called (BAD_SHAPE, BAD_STRIDES, ...). Names (padding, dataFormat,
+// activation, option keys) and data types are checked here.
 
-/** A dense float tensor: `data` in row-major order, `data.length` equal to the product of `shape`. */
+/**
+ * A dense float tensor: `data` in row-major order, `data.length` equal to the product of `shape`.
+ * `shape` has 4 dimensions: [N,H,W,C] or [N,C,H,W] for an input, [KH,KW,C,M] and [1,1,C*M,O]
+ * for the filters.
+ */
 export interface Tensor4D {
   data: Float32Array | Float64Array;
-  shape: [number, number, number, number];
+  shape: readonly number[];
 }
 
 /** A result: its own Float32Array (never a view of wasm memory). */
@@ -12,18 +21,18 @@ export interface OutputTensor {
   shape: [number, number, number, number];
 }
 
-/** Explicit padding, in the data format's order: NHWC [[0,0],[top,bottom],[left,right],[0,0]], NCHW [[0,0],[0,0],[top,bottom],[left,right]]. */
-export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+/** Explicit padding, 4 pairs in the data format's order: NHWC [[0,0],[top,bottom],[left,right],[0,0]], NCHW [[0,0],[0,0],[top,bottom],[left,right]]. */
+export type ExplicitPadding = readonly (readonly number[])[];
 
 export interface SeparableConv2dOptions {
   /** Required. Depthwise strides: 4 values in the data format's order (NHWC [1,sh,sw,1], NCHW [1,1,sh,sw]), [sh, sw], or one number. */
-  strides: number | [number, number] | [number, number, number, number];
+  strides: number | readonly number[];
   /** Required. 'SAME' or 'VALID' (any letter case), or explicit padding. */
   padding: 'SAME' | 'VALID' | 'same' | 'valid' | ExplicitPadding;
   /** Layout of input and output; the filters never change layout. Default 'NHWC'. */
   dataFormat?: 'NHWC' | 'NCHW';
   /** Depthwise dilations [dh, dw] (two values in both formats) or one number. Default [1, 1]. A dilation > 1 requires strides of 1. */
-  dilations?: number | [number, number];
+  dilations?: number | readonly number[];
   /** Shown at the start of error messages, to tell layers apart. */
   name?: string;
   /** Added to each output channel after the pointwise sum (length O), as in Keras's SeparableConv2D. */
@@ -130,7 +139,7 @@ export class WasmTensor {
  * (`size` values) or with zeros.
  */
 export function createWasmTensor(
-  shape: [number, number, number, number],
+  shape: readonly number[],
   data?: Float32Array | Float64Array,
 ): Promise<WasmTensor>;
 

@@ -327,6 +327,16 @@ export async function main(): Promise<number> {
   }
   if (code === 'BAD_SHAPE' || code === 'NOT_INITIALIZED') dispose();
 
+  // Arrays declared on their own are number[] to TypeScript: accepted; the library checks them.
+  const shape4 = [1, 3, 3, 1];
+  const loose = { data: new Float32Array(9), shape: shape4 };
+  const frozen = { data: new Float32Array(9), shape: Object.freeze([1, 3, 3, 1]) };
+  const strides = [1, 1];
+  const padding = [[0, 0], [1, 1], [1, 1], [0, 0]];
+  await separableConv2d(loose, dw, pw, { strides, padding, dilations: strides });
+  separableConv2dSync(frozen, dw, pw, { strides: 1, padding: 'SAME' });
+  const fromShape: WasmTensor = await createWasmTensor(shape4);
+
   // @ts-expect-error padding must be SAME, VALID or explicit
   await separableConv2d(x, dw, pw, { strides: 1, padding: 'FULL' });
   // @ts-expect-error padding is required
@@ -339,9 +349,25 @@ export async function main(): Promise<number> {
   separableConv2dSync({ data: [1, 2], shape: [1, 1, 2, 1] }, dw, pw, { strides: 1, padding: 'SAME' });
   // @ts-expect-error no such error code
   if (code === 'NOPE') return -1;
+  // @ts-expect-error integer typed arrays are not tensor data
+  separableConv2dSync({ data: new Int32Array(9), shape: shape4 }, dw, pw, { strides: 1, padding: 'SAME' });
+  // @ts-expect-error a shape is numbers
+  separableConv2dSync({ data: new Float32Array(9), shape: ['1', '3', '3', '1'] }, dw, pw, { strides: 1, padding: 'SAME' });
+  // @ts-expect-error strides are numbers
+  await separableConv2d(x, dw, pw, { strides: ['1', '1'], padding: 'SAME' });
+  // @ts-expect-error the options are required
+  await separableConv2d(x, dw, pw);
+  // @ts-expect-error the options are required
+  await createSeparableConv2d(dw, pw);
+  // @ts-expect-error no option 'activaton'
+  await separableConv2d(x, dw, pw, { strides: 1, padding: 'SAME', activaton: 'relu' });
+  // @ts-expect-error no init option 'thread'
+  await init({ thread: 2 });
+  // @ts-expect-error dataFormat is upper case
+  await separableConv2d(x, dw, pw, { strides: 1, padding: 'SAME', dataFormat: 'nhwc' });
 
   return values.length + z.data.length + zSync.data.length + variant.length + threads + bytes + back.length + shape[0] +
-    (notArray ? 1 : 0) + (either ? 1 : 0);
+    (notArray ? 1 : 0) + (either ? 1 : 0) + fromShape.size;
 }
 `);
     fs.writeFileSync(path.join(project, 'usage-esm.mts'), `
