@@ -1,13 +1,15 @@
 'use strict';
 // The package as a user gets it: `npm pack` the repository, install the tarball into a fresh
 // project with no Emscripten anywhere on PATH, and use it from CommonJS, from an ES module,
-// through `npx sepconv-wasm`, and from TypeScript (`tsc --noEmit`). Also checks what the tarball
-// holds. Needs the wasm built first (`npm run build`) and `npm ci` (for typescript).
+// through `npx sepconv-wasm`, through `sepconv-wasm/npy`, and from TypeScript (`tsc --noEmit`),
+// with the README's own examples. Also checks what the tarball holds and that the README's sizes
+// are its sizes. Needs the wasm built first (`npm run build`) and `npm ci` (for typescript).
 
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const zlib = require('zlib');
 const { encodeNpy, parseNpy } = require('../../js/npy');
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -69,6 +71,25 @@ function runScript(name, source) {
   return JSON.parse(run('node', [name]).stdout);
 }
 
+/** Writes a float32 .npy file into the project. */
+function writeNpyFile(name, data, shape) {
+  fs.writeFileSync(path.join(project, name), encodeNpy(Float32Array.from(data), shape));
+}
+
+/** The installed package's own copy of a file (what the tarball holds). */
+const installedFile = (file) => path.join(project, 'node_modules', 'sepconv-wasm', file);
+
+/** The fenced ```js blocks of the installed README under the heading `## ${title}`, in order. */
+function readmeBlocks(title) {
+  const readme = fs.readFileSync(installedFile('README.md'), 'utf8');
+  const start = readme.indexOf(`\n## ${title}\n`);
+  if (start === -1) throw new Error(`README.md has no section "## ${title}"`);
+  const end = readme.indexOf('\n## ', start + 1);
+  const blocks = [...readme.slice(start, end === -1 ? undefined : end).matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  if (blocks.length === 0) throw new Error(`README.md's "## ${title}" has no \`\`\`js block`);
+  return blocks;
+}
+
 beforeAll(() => {
   const wasmDir = path.join(REPO, 'dist', 'wasm');
   if (!fs.existsSync(wasmDir) || !fs.readdirSync(wasmDir).some((f) => f.endsWith('.wasm'))) {
@@ -107,7 +128,7 @@ test('the tarball holds what the package needs and nothing else', () => {
   console.log(`${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${files.length} files:\n  ${files.join('\n  ')}`);
 
   for (const file of ['package.json', 'README.md', 'js/index.js', 'js/index.mjs', 'js/index.d.ts', 'js/api.js',
-    'js/arguments.js', 'js/errors.js', 'js/npy.js', 'bin/sepconv-wasm.js', 'bin/args.js', 'bin/cli.js']) {
+    'js/arguments.js', 'js/errors.js', 'js/npy.js', 'js/npy.mjs', 'js/npy.d.ts', 'bin/sepconv-wasm.js', 'bin/args.js', 'bin/cli.js']) {
     expect({ file, packed: has(file) }).toEqual({ file, packed: true });
   }
   // Every wasm binary comes with its Emscripten loader, and every threaded build with its worker.
@@ -130,6 +151,10 @@ test('the tarball holds what the package needs and nothing else', () => {
   // Bundlers may drop the package's modules when unused: nothing runs on import but set-up.
   expect(manifest.sideEffects).toBe(false);
   expect(Object.keys(manifest.exports['.'])).toEqual(expect.arrayContaining(['types', 'browser', 'import', 'require']));
+  expect(manifest.exports['./npy']).toEqual({ types: './js/npy.d.ts', import: './js/npy.mjs', require: './js/npy.js' });
+  for (const field of ['repository', 'homepage', 'bugs', 'keywords', 'author']) {
+    expect({ field, present: Boolean(manifest[field]) }).toEqual({ field, present: true });
+  }
   for (const target of targets.filter(Boolean)) {
     const file = path.posix.normalize(target.replace(/^\.\//, ''));
     if (file.includes('*')) continue;
@@ -143,6 +168,46 @@ test('the tarball holds what the package needs and nothing else', () => {
       .toEqual({ file, forbidden: false });
   }
   expect(fs.statSync(tarball).size).toBe(packed.size);
+});
+
+// The README states these sizes in one table; when a build or an edit changes them, this test
+// says which cell to change to what.
+test('the README\'s sizes are what npm pack made (### Sizes)', () => {
+  const readme = fs.readFileSync(installedFile('README.md'), 'utf8');
+  const section = readme.split(/^### Sizes$/m)[1];
+  expect({ heading: '### Sizes', found: section !== undefined }).toEqual({ heading: '### Sizes', found: true });
+  const stated = new Map();
+  for (const line of section.split(/^#/m)[0].split('\n')) {
+    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const name = /^`([^`]+)`/.exec(cells[0] || '');
+    if (cells.length === 3 && name) stated.set(name[1], { size: cells[1], gzipped: cells[2] });
+  }
+
+  const kB = (bytes) => `${Math.round(bytes / 1000)} kB`;
+  const wanted = new Map([[packed.filename, { size: `${kB(packed.size)}, ${kB(packed.unpackedSize)} unpacked`, gzipped: '—' }]]);
+  const manifest = JSON.parse(fs.readFileSync(installedFile('package.json'), 'utf8'));
+  const browserEntry = manifest.browser && path.posix.normalize(manifest.browser);
+  for (const { path: file, size } of packed.files) {
+    if (!file.endsWith('.wasm') && file !== browserEntry) continue;
+    const gzipped = zlib.gzipSync(fs.readFileSync(installedFile(file)), { level: 9 }).length;
+    wanted.set(file, { size: `${size.toLocaleString('en-US')} bytes`, gzipped: kB(gzipped) });
+  }
+
+  const fixes = [];
+  for (const [file, want] of wanted) {
+    const have = stated.get(file);
+    if (!have) {
+      fixes.push(`README.md, ### Sizes: add the row | \`${file}\` | ${want.size} | ${want.gzipped} |`);
+      continue;
+    }
+    for (const column of ['size', 'gzipped']) {
+      if (have[column] !== want[column]) fixes.push(`README.md, ### Sizes, \`${file}\`, ${column}: change "${have[column]}" to "${want[column]}"`);
+    }
+  }
+  for (const file of stated.keys()) {
+    if (!wanted.has(file)) fixes.push(`README.md, ### Sizes: remove the row of \`${file}\`, which npm pack did not make`);
+  }
+  expect(fixes).toEqual([]);
 });
 
 test('the installed copy is the tarball\'s, not a link to the repository', () => {
@@ -235,7 +300,6 @@ test('npx sepconv-wasm: --help, and a hand-checked case from .npy files', () => 
   expect(help.stdout).toMatch(/^Usage: sepconv-wasm INPUT\.npy DEPTHWISE\.npy POINTWISE\.npy/);
   expect(help.stdout).toContain('--padding');
 
-  const write = (name, data, shape) => fs.writeFileSync(path.join(project, name), encodeNpy(Float32Array.from(data), shape));
   // The input as big-endian float64, as numpy.save writes np.arange(1, 10, dtype='>f8').
   let header = "{'descr': '>f8', 'fortran_order': False, 'shape': (1, 3, 3, 1), }";
   header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
@@ -243,9 +307,9 @@ test('npx sepconv-wasm: --help, and a hand-checked case from .npy files', () => 
   const body = Buffer.alloc(72);
   for (let i = 0; i < 9; i++) body.writeDoubleBE(i + 1, i * 8);
   fs.writeFileSync(path.join(project, 'x.npy'), Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
-  write('dw.npy', [1, 0, 0, 1], [2, 2, 1, 1]);
-  write('pw.npy', [2, 0.5], [1, 1, 1, 2]);
-  write('b.npy', [1, -1], [2]);
+  writeNpyFile('dw.npy', [1, 0, 0, 1], [2, 2, 1, 1]);
+  writeNpyFile('pw.npy', [2, 0.5], [1, 1, 1, 2]);
+  writeNpyFile('b.npy', [1, -1], [2]);
 
   const r = run('npx', ['sepconv-wasm', 'x.npy', 'dw.npy', 'pw.npy', '-o', 'y.npy', '--strides', '1', '--padding', 'VALID']);
   expect(r.stdout).toMatch(/^input\s+x\.npy\s+\[1,3,3,1\] float64/m);
@@ -264,6 +328,44 @@ test('npx sepconv-wasm: --help, and a hand-checked case from .npy files', () => 
   expect(bad.stderr).toMatch(/^sepconv-wasm: padding is required/m);
 });
 
+test('sepconv-wasm/npy: require() and import give the same functions', () => {
+  const cjs = runScript('npy-check.cjs', `
+const npy = require('sepconv-wasm/npy');
+console.log(JSON.stringify({ resolved: require.resolve('sepconv-wasm/npy'), names: Object.keys(npy).sort() }));
+`);
+  const esm = runScript('npy-check.mjs', `
+import * as npy from 'sepconv-wasm/npy';
+import { createRequire } from 'module';
+const cjs = createRequire(import.meta.url)('sepconv-wasm/npy');
+console.log(JSON.stringify({ resolved: import.meta.resolve('sepconv-wasm/npy'), names: Object.keys(npy).sort(),
+  same: Object.keys(cjs).every((name) => npy[name] === cjs[name] && npy.default[name] === cjs[name]) }));
+`);
+  const installed = path.join(fs.realpathSync(project), 'node_modules', 'sepconv-wasm', 'js');
+  expect(cjs).toEqual({ resolved: path.join(installed, 'npy.js'), names: ['NpyError', 'encodeNpy', 'parseNpy', 'readNpy', 'writeNpy'] });
+  expect(esm).toEqual({ resolved: `file://${path.join(installed, 'npy.mjs')}`, names: ['default', ...cjs.names].sort(), same: true });
+});
+
+// x = 1..9, the same hand-checked case as above, but in .npy files.
+test('the README\'s Node.js examples run as written and print what their comments say', () => {
+  const [script, npyScript] = readmeBlocks('Use from a Node.js script');
+  fs.writeFileSync(path.join(project, 'sepconv.js'), script);
+  const claim = /console\.log\(y\.shape, Array\.from\(y\.data\)\); *\/\/ (.*)$/m.exec(script)[1];
+  const printed = run('node', ['sepconv.js']).stdout;
+  expect(printed.replace(/\s+/g, ' ')).toContain(claim);
+
+  // In a directory of its own: the other tests' x.npy and y.npy stay out of it.
+  const dir = path.join(project, 'readme-npy');
+  fs.mkdirSync(dir);
+  writeNpyFile('readme-npy/x.npy', [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+  writeNpyFile('readme-npy/dw.npy', [1, 0, 0, 1], [2, 2, 1, 1]);
+  writeNpyFile('readme-npy/pw.npy', [2, 0.5], [1, 1, 1, 2]);
+  fs.writeFileSync(path.join(dir, 'sepconv.mjs'), npyScript);
+  run('node', ['sepconv.mjs'], { cwd: dir });
+  const y = parseNpy(fs.readFileSync(path.join(dir, 'y.npy')), 'y.npy');
+  expect(y.shape).toEqual([1, 2, 2, 2]);
+  expect(Array.from(y.data)).toEqual([12, 3, 16, 4, 24, 6, 28, 7]);
+});
+
 describe('TypeScript', () => {
   const TSCONFIG = {
     compilerOptions: {
@@ -271,8 +373,9 @@ describe('TypeScript', () => {
       types: [], skipLibCheck: false, noUnusedLocals: false,
     },
   };
-  const tsc = (config, files) => {
-    fs.writeFileSync(path.join(project, config), JSON.stringify({ ...TSCONFIG, files }, null, 2));
+  const tsc = (config, files, compilerOptions = {}) => {
+    const tsconfig = { compilerOptions: { ...TSCONFIG.compilerOptions, ...compilerOptions }, files };
+    fs.writeFileSync(path.join(project, config), JSON.stringify(tsconfig, null, 2));
     return run('node', [TSC, '-p', config], { expectFailure: files.some((f) => f.startsWith('bad')) });
   };
 
@@ -380,6 +483,52 @@ export const total: number = y.data.length + (getBackendInfo()?.threads ?? 0);
 `);
     const r = tsc('tsconfig.json', ['usage.ts', 'usage-esm.mts']);
     expect(r.stdout).toBe('');
+  });
+
+  test('the README\'s examples type-check under strict as written', () => {
+    // What the snippets take from Node.js (no @types/node here) and from the text around them.
+    fs.writeFileSync(path.join(project, 'readme-globals.d.ts'), `
+declare const console: { log(...values: unknown[]): void; error(...values: unknown[]): void };
+declare const process: { exit(code?: number): never };
+`);
+    const [script, npyScript] = readmeBlocks('Use from a Node.js script');
+    fs.writeFileSync(path.join(project, 'readme-script.cjs'), script);
+    fs.writeFileSync(path.join(project, 'readme-npy.mts'), npyScript);
+    fs.writeFileSync(path.join(project, 'readme-use.mts'), `
+import { createSeparableConv2d, createWasmTensor } from 'sepconv-wasm';
+import type { OutputTensor, SeparableConv2dLayer, Tensor4D } from 'sepconv-wasm';
+declare const bias: Float32Array;
+declare const frames: Tensor4D[];
+declare function draw(image: OutputTensor): void;
+declare const pixels: Float32Array;
+declare const block1: SeparableConv2dLayer, block2: SeparableConv2dLayer;
+${readmeBlocks('Use').join('\n')}`);
+    const files = ['readme-globals.d.ts', 'readme-script.cjs', 'readme-npy.mts', 'readme-use.mts'];
+    expect(tsc('tsconfig.readme.json', files, { allowJs: true, checkJs: true }).stdout).toBe('');
+  });
+
+  test('sepconv-wasm/npy has types, under nodenext and bundler resolution', () => {
+    fs.writeFileSync(path.join(project, 'usage-npy.mts'), `
+import { separableConv2d } from 'sepconv-wasm';
+import { readNpy, writeNpy, parseNpy, encodeNpy, NpyError } from 'sepconv-wasm/npy';
+import type { NpyArray } from 'sepconv-wasm/npy';
+const a: NpyArray = readNpy('x.npy');
+const b: NpyArray = parseNpy(new Uint8Array(0), 'b.npy');
+const bytes: Uint8Array = encodeNpy(new Float32Array(1), [1]);
+const y = await separableConv2d(a, b, a, { strides: 1, padding: 'VALID' });
+writeNpy('y.npy', y);
+export const isNpyError = (error: unknown): boolean => error instanceof NpyError && error.name === 'NpyError';
+// @ts-expect-error writeNpy writes float32 only
+writeNpy('y.npy', { data: new Float64Array(1), shape: [1] });
+// @ts-expect-error readNpy takes a file name
+readNpy(42);
+// @ts-expect-error the shape is required
+encodeNpy(new Float32Array(1));
+export const total = bytes.length;
+`);
+    for (const [module, moduleResolution] of [['nodenext', 'nodenext'], ['esnext', 'bundler']]) {
+      expect(tsc(`tsconfig.npy-${moduleResolution}.json`, ['usage-npy.mts'], { module, moduleResolution }).stdout).toBe('');
+    }
   });
 
   test('tsc --noEmit rejects a wrong call: strides: \'x\'', () => {
