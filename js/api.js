@@ -104,7 +104,8 @@ function then(valueOrPromise, onValue, onError) {
 }
 
 /**
- * @param loadModule ({variant, threads, wasmPaths, callerHelps}) => Promise<{module, variant, simd}>
+ * @param loadModule ({variant, threads, wasmPaths, callerHelps, backendGiven}) => Promise<{module, variant, simd, threads?}>
+ *   (threads: where the module runs fewer than asked for)
  * @param defaultThreads () => number: threads for the threaded build when init() is not told
  * @param onPage true on a browser page's main thread, which must never block
  * @param resultArrays where new result arrays come from: { take(length), close() }
@@ -178,12 +179,13 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
     loadingThreads = threads;
     loadingVariant = variant;
     // A page's main thread only waits: the pool's workers do all the work.
-    const thisLoad = loadModule({ variant, threads, wasmPaths, callerHelps: !onPage }).then((loaded) => {
+    const thisLoad = loadModule({ variant, threads, wasmPaths, callerHelps: !onPage, backendGiven: given.backend }).then((loaded) => {
       if (loading !== thisLoad) {  // dispose() came first: this module must not come back
         stopThreads(loaded.module);
         throw new SeparableConv2dError('DISPOSED', 'init: dispose() was called while the module was loading');
       }
-      backend = makeBackend(loaded, threads);
+      backend = makeBackend(loaded, Object.hasOwn(loaded, 'threads') ? loaded.threads : threads);
+      [loadingVariant, loadingThreads] = [loaded.variant, backend.threads];
       return backend;
     }, (error) => {
       if (loading === thisLoad) loading = null;

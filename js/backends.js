@@ -14,14 +14,22 @@ const VARIANTS = {
 };
 const VARIANT_NAMES = Object.keys(VARIANTS);
 
-/** The files of one build, as Emscripten names them in dist/wasm/. */
+/** The files of one build for Node.js, as Emscripten names them in dist/wasm/. */
 function variantFiles(variant) {
   const files = { js: `sepconv-${variant}.js`, wasm: `sepconv-${variant}.wasm` };
   if (VARIANTS[variant].threads) files.worker = `sepconv-${variant}.worker.js`;
   return files;
 }
 
-const KNOWN_FILES = new Set(VARIANT_NAMES.flatMap((variant) => Object.values(variantFiles(variant))));
+/** The files of one build for browsers in dist/web/: an ES module with the wasm inside. */
+function webFiles(variant) {
+  const files = { module: `sepconv-${variant}.mjs` };
+  if (VARIANTS[variant].threads) files.worker = `sepconv-${variant}.worker.js`;
+  return files;
+}
+
+const KNOWN_FILES = new Set(VARIANT_NAMES.flatMap((variant) => [
+  ...Object.values(variantFiles(variant)), ...Object.values(webFiles(variant))]));
 
 // The smallest module using a SIMD instruction (i8x16.splat of i32.const 0, then i8x16.popcnt),
 // the probe of wasm-feature-detect and TensorFlow.js: it validates only where SIMD is supported.
@@ -54,12 +62,18 @@ function detectFeatures() {
     sharedMemory = false;
   }
   // Browsers define crossOriginIsolated (false when not isolated); Node.js does not define it.
-  const threads = sharedMemory && globalThis.crossOriginIsolated !== false;
+  // A document without Worker (jsdom) cannot start the browser build's pthread workers.
+  const workers = typeof document === 'undefined' || typeof Worker === 'function';
+  const threads = sharedMemory && workers && globalThis.crossOriginIsolated !== false;
   let missingThreads = null;
   if (!threads) {
-    missingThreads = globalThis.crossOriginIsolated === false
-      ? `wasm threads need SharedArrayBuffer, which a page (and its workers) has only when cross-origin isolated: serve it with ${ISOLATION_HEADERS}`
-      : 'wasm threads need SharedArrayBuffer and shared WebAssembly.Memory, which this environment lacks';
+    if (globalThis.crossOriginIsolated === false) {
+      missingThreads = `wasm threads need SharedArrayBuffer, which a page (and its workers) has only when cross-origin isolated: serve it with ${ISOLATION_HEADERS}`;
+    } else if (!workers) {
+      missingThreads = 'wasm threads need Web Workers, which this document (jsdom?) lacks';
+    } else {
+      missingThreads = 'wasm threads need SharedArrayBuffer and shared WebAssembly.Memory, which this environment lacks';
+    }
   }
   const missingSimd = simd ? null : 'this environment does not support WebAssembly SIMD (fixed-width SIMD128)';
   return { simd, threads, crossOriginIsolated, missingSimd, missingThreads };
@@ -141,18 +155,6 @@ function resolveInit(options, defaultThreads, features = detectFeatures()) {
 }
 
 /**
- * Where `file` is, as a URL string: wasmPaths' map entry for it, else `file` under the base
- * (wasmPaths as a string, else defaultBase). Relative URLs resolve against `relativeTo`.
- */
-function wasmUrl(file, wasmPaths, defaultBase, relativeTo) {
-  if (wasmPaths && typeof wasmPaths === 'object' && Object.hasOwn(wasmPaths, file)) {
-    return new URL(wasmPaths[file], relativeTo).href;
-  }
-  const base = typeof wasmPaths === 'string' ? new URL(wasmPaths.endsWith('/') ? wasmPaths : `${wasmPaths}/`, relativeTo) : defaultBase;
-  return new URL(file, base).href;
-}
-
-/**
  * The threaded build's pthread workers for `threads` computing threads: one fewer when the
  * calling thread computes too; but at least one, as Emscripten 3.1.6's start-up waits forever
  * on an empty pool.
@@ -175,5 +177,5 @@ function exposeMemory(module) {
 
 module.exports = {
   exposeMemory, poolWorkers,
-  VARIANTS, VARIANT_NAMES, variantFiles, detectFeatures, resolveInit, wasmUrl, unsupportedReason,
+  VARIANTS, VARIANT_NAMES, variantFiles, webFiles, detectFeatures, resolveInit, unsupportedReason,
 };

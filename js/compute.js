@@ -49,6 +49,8 @@ const yielded = [];
  * (scheduler.yield() would put it ahead of them, and a timer is clamped to 4 ms when nested.)
  */
 function yieldToPage() {
+  // jsdom has no MessageChannel: a timer, there, is as good.
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
   if (!yieldChannel) {
     yieldChannel = new MessageChannel();
     const { port1 } = yieldChannel;

@@ -35,16 +35,20 @@ async function wasmProblem(bytes, contentType) {
 
 /**
  * Resolves to the module made by createModule (the build's Emscripten factory) with `options`,
- * whose wasmBinary was read from `files.wasm` and whose glue from `files.js` (paths or URLs).
- * @param {{variant: string, files: {js: string, wasm: string}, contentType?: string}} source
+ * whose glue came from `files.js` and whose wasmBinary, if any, from `files.wasm` (paths or
+ * URLs; the browser builds carry their wasm inside).
+ * @param {{variant: string, files: {js: string, wasm?: string}, contentType?: string}} source
  *   contentType: what the server said the .wasm was, if it came over HTTP
  */
 async function startModule(createModule, options, { variant, files, contentType }) {
-  const bytes = ArrayBuffer.isView(options.wasmBinary) ? options.wasmBinary : new Uint8Array(options.wasmBinary);
-  const problem = await wasmProblem(bytes, contentType);
-  if (problem) {
-    throw new SeparableConv2dError('NOT_BUILT', `the '${variant}' wasm build cannot load: ${files.wasm} ${problem}`);
+  if (options.wasmBinary) {
+    const bytes = ArrayBuffer.isView(options.wasmBinary) ? options.wasmBinary : new Uint8Array(options.wasmBinary);
+    const problem = await wasmProblem(bytes, contentType);
+    if (problem) {
+      throw new SeparableConv2dError('NOT_BUILT', `the '${variant}' wasm build cannot load: ${files.wasm} ${problem}`);
+    }
   }
+  const from = files.wasm ? `from ${files.wasm} with ${files.js} (are both from the same build?)` : `from ${files.js}`;
   // Emscripten makes this object its Module: the one that is returned, or has the threaded
   // build's PThread after a failure.
   const moduleObject = Object.assign(Object.create(MODULE_BASE), options);
@@ -54,7 +58,7 @@ async function startModule(createModule, options, { variant, files, contentType 
   } catch (error) {
     if (moduleObject.PThread) moduleObject.PThread.terminateAllThreads();
     throw new SeparableConv2dError('NOT_BUILT',
-      `the '${variant}' wasm build did not start from ${files.wasm} with ${files.js} (are both from the same build?): ${error.message}`);
+      `the '${variant}' wasm build did not start ${from}: ${error.message}`);
   }
   return bindParams(exposeMemory(module));
 }

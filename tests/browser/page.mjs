@@ -1,0 +1,146 @@
+// Imports the package's browser entry exactly as a page would, and exposes hooks for the tests.
+import * as sepconv from '/dist/web/sepconv-wasm.mjs';
+
+const revive = ({ data, shape }) => ({ data: Float32Array.from(data), shape });
+const plainError = (error) => ({
+  name: error.name, code: error.code, message: error.message, isSeparableConv2dError: error instanceof sepconv.SeparableConv2dError,
+});
+
+/** init(initOptions), then each case through separableConv2d; results as plain data. */
+window.runCases = async (cases, initOptions) => {
+  let initError;
+  if (initOptions) await sepconv.init(initOptions).catch((error) => { initError = plainError(error); });
+  const results = [];
+  for (const c of cases) {
+    try {
+      const y = await sepconv.separableConv2d(revive(c.x), revive(c.depthwise), revive(c.pointwise), c.options);
+      results.push({ data: Array.from(y.data), shape: y.shape });
+    } catch (error) {
+      results.push({ error: plainError(error) });
+    }
+  }
+  return { results, backend: sepconv.getBackendInfo(), initError };
+};
+
+/** All cases through separableConv2d at once (Promise.all); results as plain data, in order. */
+window.runConcurrently = async (cases) => {
+  const results = await Promise.all(cases.map((c) => sepconv
+    .separableConv2d(revive(c.x), revive(c.depthwise), revive(c.pointwise), c.options)
+    .then((y) => ({ data: Array.from(y.data), shape: y.shape }), (error) => ({ error: plainError(error) }))));
+  return { results, backend: sepconv.getBackendInfo() };
+};
+
+/** init(options); resolves to the error (plain) or null, and the backend info. */
+window.tryInit = async (options) => {
+  try {
+    await sepconv.init(options);
+    return { error: null, backend: sepconv.getBackendInfo() };
+  } catch (error) {
+    return { error: plainError(error), backend: sepconv.getBackendInfo() };
+  }
+};
+
+window.dispose = () => sepconv.dispose();
+window.sepconvForTests = sepconv;
+
+/**
+ * For each layer (its geometry as in bench/layers.js), `calls` calls of a prepared layer, each
+ * between performance marks 'call' and 'called', for a trace to see what ran on this thread
+ * meanwhile. Then a control between the same marks: a task that blocks this thread for
+ * `controlMs`, as a computation on it would, which the trace must see.
+ */
+window.responsiveness = async ({ layers, calls, initOptions, controlMs }) => {
+  await sepconv.init(initOptions);
+  const fill = (length) => Float32Array.from({ length }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const measure = async (work) => {
+    await new Promise((resolve) => setTimeout(resolve, 5));  // a call of its own, in a task of its own
+    performance.mark('call');
+    const t0 = performance.now();
+    await work();
+    const ms = performance.now() - t0;
+    performance.mark('called');
+    await new Promise((resolve) => setTimeout(resolve, 0));  // what follows, in other tasks
+    return { ms };
+  };
+  const results = [];
+  for (const { name, N, H, W, C, K, M, O, stride, padding, dilation } of layers) {
+    const layer = await sepconv.createSeparableConv2d(
+      { data: fill(K * K * C * M), shape: [K, K, C, M] }, { data: fill(C * M * O), shape: [1, 1, C * M, O] },
+      { strides: stride, padding, dilations: dilation });
+    const x = { data: fill(N * H * W * C), shape: [N, H, W, C] };
+    // Warm-up: the first calls of a shape touch new wasm memory (a page fault per 4 KiB, slow
+    // on a virtual machine) while V8 still compiles the optimized code; not what is measured.
+    for (let i = 0; i < 5; i += 1) await layer.run(x);
+    for (let i = 0; i < calls; i += 1) results.push({ name, ...(await measure(() => layer.run(x))) });
+    layer.dispose();
+  }
+  await measure(async () => {
+    const until = performance.now() + controlMs;
+    while (performance.now() < until) { /* blocks this thread, as a synchronous computation would */ }
+  });
+  return { results, backend: sepconv.getBackendInfo() };
+};
+
+/** The sync forms on the page's thread (refused), the async ones, WasmTensors and a disposed layer. */
+window.syncForms = async () => {
+  const t = (...values) => ({ data: Float32Array.of(...values), shape: [1, 2, 2, 1] });
+  const one = (value) => ({ data: Float32Array.of(value), shape: [1, 1, 1, 1] });
+  const options = { strides: 1, padding: 'VALID' };
+  const errors = {};
+  try { sepconv.separableConv2dSync(t(1, 2, 3, 4), one(2), one(3), options); } catch (error) { errors.separableConv2dSync = plainError(error); }
+  const layer = await sepconv.createSeparableConv2d(one(2), one(3), options);
+  try { layer.runSync(t(1, 2, 3, 4)); } catch (error) { errors.runSync = plainError(error); }
+  const y = await layer.run(t(1, 2, 3, 4));
+  // The module lives on this thread, so WasmTensors work here too: the layer twice over.
+  const xt = await sepconv.createWasmTensor([1, 2, 2, 1], Float32Array.of(1, 2, 3, 4));
+  const yt = await layer.run(await layer.run(xt));
+  const chained = Array.from(yt.read());
+  const output = new Float32Array(4);
+  const y2 = await layer.run(t(1, 2, 3, 4), { output });
+  [xt, yt].forEach((tensor) => tensor.dispose());
+  layer.dispose();
+  let disposedError = null;
+  await layer.run(t(1, 2, 3, 4)).catch((error) => { disposedError = plainError(error); });
+  return {
+    errors, asyncResult: Array.from(y.data), chained, output: { same: y2.data === output, y: Array.from(output) }, disposedError,
+  };
+};
+
+/**
+ * A layer and a WasmTensor disposed while calls that use them are running or waiting: the calls
+ * complete with the right values (their memory is freed only afterwards), and the heap returns
+ * to where it was.
+ */
+window.disposeDuringCalls = async () => {
+  await sepconv.init();
+  const fill = (length, seed) => Float32Array.from({ length }, (_, i) => (((i + seed) * 7919) % 1000) / 1000 - 0.5);
+  const shape = [1, 64, 64, 32];
+  const options = { strides: 1, padding: 'SAME' };
+  const filters = [{ data: fill(9 * 32, 1), shape: [3, 3, 32, 1] }, { data: fill(32 * 64, 2), shape: [1, 1, 32, 64] }];
+  const x = { data: fill(64 * 64 * 32, 3), shape };
+  const reference = await sepconv.createSeparableConv2d(...filters, options);
+  const expected = Array.from((await reference.run(x)).data);
+  const before = sepconv.getMemoryInfo().heapBytesInUse;
+  const layer = await sepconv.createSeparableConv2d(...filters, options);
+  const xt = await sepconv.createWasmTensor(shape, x.data);
+  const calls = [layer.run(x), layer.run(xt), layer.run(x)];
+  layer.dispose();
+  xt.dispose();
+  const results = await Promise.all(calls);
+  const same = results.map((y) => (y.data ? Array.from(y.data) : Array.from(y.read())));
+  results.filter((y) => !y.data).forEach((tensor) => tensor.dispose());
+  await new Promise((resolve) => setTimeout(resolve, 0));  // the frees run once the calls have settled
+  const after = sepconv.getMemoryInfo().heapBytesInUse;
+  reference.dispose();
+  return { allMatch: same.every((values) => values.every((v, i) => v === expected[i])), before, after };
+};
+
+/** A worker of the page's own that imports the package: the sync forms work in it. */
+window.ownWorker = (message) => new Promise((resolve, reject) => {
+  const worker = new Worker('/tests/browser/own_worker.mjs', { type: 'module' });
+  worker.onmessage = ({ data }) => { worker.terminate(); resolve(data); };
+  worker.onerror = (event) => { worker.terminate(); reject(new Error(event.message || 'worker failed')); };
+  worker.postMessage(message);
+});
+
+window.ready = true;
