@@ -90,9 +90,10 @@ async function threadedFromBlobs() {
 async function threadedFromFiles(variant, wasmPaths) {
   const files = webFiles(variant);
   const what = `the '${variant}' build's`;
-  // Literal URLs, for bundlers to see, unless wasmPaths says otherwise.
+  // Literal URLs, for bundlers to see, unless wasmPaths says otherwise. ?no-inline: Vite would
+  // make the small worker script a data: URL, which worker-src 'self' refuses.
   const module = givenUrl(files.module, wasmPaths) || new URL('./sepconv-threaded-simd.mjs', import.meta.url).href;
-  const worker = givenUrl(files.worker, wasmPaths) || new URL('./sepconv-threaded-simd.worker.js', import.meta.url).href;
+  const worker = givenUrl(files.worker, wasmPaths) || new URL('./sepconv-threaded-simd.worker.js?no-inline', import.meta.url).href;
   const [moduleText, workerText] = await Promise.all([
     fetchScript(module, `${what} module`, MODULE_MARK),
     fetchScript(worker, `${what} worker script`, WORKER_MARK, true),

@@ -91,6 +91,17 @@ async function expectBothPages(dir) {
   expectExample(await resultServed(dir, true), 'threaded-simd');
 }
 
+/**
+ * Both pages again under a strict Content-Security-Policy: the threaded build then comes from
+ * the files the bundler emitted. Chromium reports the blob: scripts that the policy refuses.
+ */
+async function expectUnderStrictCsp(dir) {
+  const refused = /^(Loading the script|Refused to create a worker from) 'blob:.*Content Security Policy/;
+  const csp = { 'Content-Security-Policy': STRICT_CSP };
+  expectExample(await resultServed(dir, false, csp), 'simd', refused);
+  expectExample(await resultServed(dir, true, csp), 'threaded-simd', refused);
+}
+
 const freePort = () => new Promise((resolve) => {
   const server = net.createServer().listen(0, '127.0.0.1', () => {
     const { port } = server.address();
@@ -118,9 +129,10 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('Vite: vite build', async () => {
+test('Vite: vite build, also under a strict Content-Security-Policy', async () => {
   run('npx', ['vite', 'build', '--outDir', out('vite')]);
   await expectBothPages(out('vite'));
+  await expectUnderStrictCsp(out('vite'));
 });
 
 test.each([[false, 'simd'], [true, 'threaded-simd']])('Vite: the dev server (isolated: %p) serves the %s build', async (isolated, variant) => {
@@ -154,12 +166,7 @@ test('webpack 5: a production build, also under a strict Content-Security-Policy
   run('npx', ['webpack', '--mode', 'production', '--output-path', out('webpack')]);
   writePage(out('webpack'), 'main.js', { module: false });
   await expectBothPages(out('webpack'));
-  // The threaded build then comes from the files webpack emitted. Chromium reports the blob:
-  // scripts that the policy refuses.
-  const refused = /^(Loading the script|Refused to create a worker from) 'blob:.*Content Security Policy/;
-  const csp = { 'Content-Security-Policy': STRICT_CSP };
-  expectExample(await resultServed(out('webpack'), false, csp), 'simd', refused);
-  expectExample(await resultServed(out('webpack'), true, csp), 'threaded-simd', refused);
+  await expectUnderStrictCsp(out('webpack'));
 });
 
 test('Rollup with @rollup/plugin-node-resolve', async () => {

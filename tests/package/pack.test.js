@@ -512,7 +512,7 @@ ${readmeBlocks('Use').join('\n')}`);
     expect(tsc('tsconfig.readme.json', files, { allowJs: true, checkJs: true }).stdout).toBe('');
   });
 
-  test('sepconv-wasm/npy has types, under nodenext and bundler resolution', () => {
+  test('sepconv-wasm/npy has types, under nodenext, bundler and node10 resolution', () => {
     fs.writeFileSync(path.join(project, 'usage-npy.mts'), `
 import { separableConv2d } from 'sepconv-wasm';
 import { readNpy, writeNpy, parseNpy, encodeNpy, NpyError } from 'sepconv-wasm/npy';
@@ -534,6 +534,13 @@ export const total = bytes.length;
     for (const [module, moduleResolution] of [['nodenext', 'nodenext'], ['esnext', 'bundler']]) {
       expect(tsc(`tsconfig.npy-${moduleResolution}.json`, ['usage-npy.mts'], { module, moduleResolution }).stdout).toBe('');
     }
+    // node10 resolution ignores "exports": package.json's typesVersions points it at the types.
+    fs.writeFileSync(path.join(project, 'usage-npy-node10.ts'), `import { readNpy, writeNpy } from 'sepconv-wasm/npy';
+import type { NpyArray } from 'sepconv-wasm/npy';
+const a: NpyArray = readNpy('x.npy');
+writeNpy('y.npy', { data: new Float32Array(a.data), shape: a.shape });
+`);
+    expect(tsc('tsconfig.npy-node10.json', ['usage-npy-node10.ts'], { module: 'commonjs', moduleResolution: 'node10' }).stdout).toBe('');
   });
 
   test('tsc --noEmit rejects a wrong call: strides: \'x\'', () => {
