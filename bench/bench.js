@@ -51,7 +51,9 @@ const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,
                  the like-for-like comparison: tfjs and onnxruntime prepare their weights once too
   --output-buffer  sepconv-wasm's prepared layer writes into one reused output array
                  (layer.runSync(x, { output })): no allocation per call, unlike the others
-  --lib DIR      benchmark the sepconv-wasm checkout in DIR (its js/ and dist/wasm/; default: this one)`;
+  --lib DIR      benchmark the sepconv-wasm checkout in DIR (its js/ and dist/wasm/; default: this one)
+  --contention   the default thread count against one, idle and beside busy processes
+                 (bench/contention.js; its own options: --contention --help)`;
 
 /** A mistake in the command line: reported without a stack trace. */
 function usageError(message) {
@@ -133,6 +135,10 @@ async function prepareAndCheck(engines, layer, referenceName, failures) {
 }
 
 async function main() {
+  if (process.argv.includes('--contention')) {
+    await require('./contention').main(process.argv.slice(2).filter((arg) => arg !== '--contention'));
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const settings = { ...(args.quick ? PRESETS.quick : PRESETS.full) };
   if (args.rounds) settings.rounds = args.rounds;

@@ -91,6 +91,7 @@ void SeparableConv2d::start(const float* input, const float* packed, float* outp
     schedule.align = tile_rows_;
     schedule.min_chunk = threads == 1 ? rows : 1;
   }
+  schedule.record = &ways_;
   job_ = Job{this, input, packed, output, static_cast<unsigned char*>(workspace), by_panels};
   pool.start(schedule, &SeparableConv2d::run_chunk, &job_);
 }

@@ -25,6 +25,12 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
 // slower than 100 us), so they go to sleep almost at once.
 constexpr std::chrono::microseconds kSpinWithoutCaller{100};
 
+// One job in this many runs the way not preferred (see thread_pool.h), so that a change (the
+// machine getting busy or idle again) is seen within this many jobs.
+constexpr int kProbeEvery = 16;
+// The workers are used unless the caller alone took at most this share of their time.
+constexpr double kSoloMargin = 0.9;
+
 #ifdef __EMSCRIPTEN_PTHREADS__
 // After polling, a wasm worker naps in short timed waits for this long before it sleeps until
 // woken: a nap costs no core, and ends without anyone paying for a wake-up.
@@ -65,9 +71,21 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     ++jobs_started_;
     if (empty) jobs_done_.fetch_add(1, std::memory_order_release);  // done before it starts
     // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
-    wake = !empty && !(caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units));
+    const bool shared = !empty && !(caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units));
+    // A helping caller chooses between running alone and with the workers (see thread_pool.h).
+    measured_ = shared && caller_helps_ && schedule.record != nullptr;
+    if (measured_) {
+      WayRecord& record = *schedule.record;
+      const bool probe = ++record.since_probe >= kProbeEvery;
+      if (probe) record.since_probe = 0;
+      solo_ = record.prefers_solo() != probe;
+    } else {
+      solo_ = false;
+    }
+    wake = shared && !solo_;
     if (wake) ++generation_;
   }
+  job_start_ = std::chrono::steady_clock::now();
   // After unlocking, so that the woken do not wait for the lock (a page's main thread can only
   // poll for it, in Emscripten).
   if (wake) wake_workers();
@@ -85,19 +103,22 @@ void ThreadPool::wake_workers() {
 #endif
 }
 
+// Also returns once the pool is stopping: a worker that read the generation the destructor
+// moved on, as if for a job, would otherwise sleep on it for good.
 void ThreadPool::sleep_while(uint32_t seen) {
+  const auto asleep = [&] { return generation_.load() == seen && !stopping_.load(); };
 #ifdef __EMSCRIPTEN_PTHREADS__
   // First naps that end by themselves, so that a job started soon needs no wake-up; then sleep.
   const auto nap_end = std::chrono::steady_clock::now() + kNapBeforeSleep;
-  while (generation_.load() == seen && std::chrono::steady_clock::now() < nap_end) {
+  while (asleep() && std::chrono::steady_clock::now() < nap_end) {
     emscripten_futex_wait(&generation_, seen, kNapMs);
   }
   sleepers_.fetch_add(1);
-  while (generation_.load() == seen) emscripten_futex_wait(&generation_, seen, INFINITY);
+  while (asleep()) emscripten_futex_wait(&generation_, seen, INFINITY);
   sleepers_.fetch_sub(1);
 #else
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [&] { return generation_ != seen; });
+  wake_.wait(lock, [&] { return !asleep(); });
 #endif
 }
 
@@ -112,10 +133,34 @@ void ThreadPool::join() {
   const auto spin_end = std::chrono::steady_clock::now() + spin_;
   while (!finished() && std::chrono::steady_clock::now() < spin_end) {
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, finished);
-  fn_ = nullptr;
-  context_ = nullptr;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, finished);
+    fn_ = nullptr;
+    context_ = nullptr;
+  }
+  if (measured_) learn_speed();
+}
+
+double WayRecord::Recent::median() const {
+  const int n = static_cast<int>(std::min<uint64_t>(count, kSize));
+  if (n == 0) return 0;
+  double sorted[kSize];
+  std::copy(ns, ns + n, sorted);
+  std::sort(sorted, sorted + n);
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+bool WayRecord::prefers_solo() const {
+  const double solo = recent[0].median();
+  const double pooled = recent[1].median();
+  return solo > 0 && pooled > 0 && solo < kSoloMargin * pooled;
+}
+
+void ThreadPool::learn_speed() {
+  WayRecord::Recent& recent = schedule_.record->recent[solo_ ? 0 : 1];
+  const auto elapsed = std::chrono::steady_clock::now() - job_start_;
+  recent.ns[recent.count++ % WayRecord::kSize] = std::chrono::duration<double, std::nano>(elapsed).count();
 }
 
 // Called without the lock, after the job's last chunk counted itself done under it: the caller

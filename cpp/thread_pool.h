@@ -7,6 +7,11 @@
 // A caller that must not block (a browser page's main thread) uses a pool whose workers do all
 // the work: it waits for jobs_done() to change without blocking (Atomics.waitAsync in
 // JavaScript: the counter is woken as a futex), then calls join(), which returns at once.
+//
+// On a busy machine (more runnable threads than cores) the pool's threads take cores from each
+// other and wait for each other's descheduled chunks: a job can be slower than on the helping
+// caller alone. So a kind of job (one operator's) keeps a WayRecord of how long it took both
+// ways, and runs the faster way; one job in kProbeEvery runs the other way, to notice a change.
 #pragma once
 
 #include <atomic>
@@ -24,10 +29,26 @@ namespace sepconv {
 // per thread) and shrink towards the end (threads finish together, and a caller that joins
 // late still finds work). A chunk of at least `align` units is a multiple of `align`; no chunk
 // is smaller than `min_chunk` except the last.
+// The last times of one kind of job on the helping caller alone ([0]) and with the workers
+// ([1]), whose medians are compared, so that one job slowed by something else changes nothing;
+// and the jobs since one ran the way not preferred.
+struct WayRecord {
+  static constexpr int kSize = 5;
+  struct Recent {
+    double ns[kSize] = {};
+    uint64_t count = 0;  // measured so far
+    double median() const;  // 0 until measured
+  } recent[2];
+  int since_probe = 0;
+  // Unmeasured, the workers are used; so they are until the caller alone is measured too.
+  bool prefers_solo() const;
+};
+
 struct Schedule {
   int64_t units = 0;
   int64_t align = 1;
   int64_t min_chunk = 1;
+  WayRecord* record = nullptr;  // the job's kind; without, the workers help whatever it costs
 };
 
 class ThreadPool {
@@ -58,6 +79,9 @@ class ThreadPool {
   // the others.
   void join();
 
+  // The last started job runs on the caller alone (see the top).
+  bool solo() const { return solo_; }
+
   // start() with a callable fn(begin, end, thread), which must stay valid until join() returns.
   template <typename Fn>
   void start(const Schedule& schedule, const Fn& fn) {
@@ -85,6 +109,7 @@ class ThreadPool {
   void notify_job_done();  // the caller does not hold the lock
   void wake_workers();
   void sleep_while(uint32_t seen);  // until generation_ differs from seen
+  void learn_speed();  // after a job that measured a way (see the top)
 
   const bool caller_helps_;
   const std::chrono::microseconds spin_;  // how long an idle thread polls before it sleeps
@@ -104,6 +129,10 @@ class ThreadPool {
   std::atomic<uint32_t> generation_{0};
   std::atomic<int> sleepers_{0};  // workers asleep until woken (wasm)
   std::atomic<bool> stopping_{false};
+  // The current job's way (see the top), and when it started if it is measured.
+  bool solo_ = false;
+  bool measured_ = false;
+  std::chrono::steady_clock::time_point job_start_;
 };
 
 }  // namespace sepconv

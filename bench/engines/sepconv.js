@@ -50,6 +50,7 @@ const API_NAMES = {
   'wasm-tensor': 'createSeparableConv2d + runSync(x, { output }) with x and output WasmTensors: no copies in or out',
 };
 
+/** threads: as init() takes it; left out, the library's default. */
 async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT }) {
   const lib = requireFreshCopy(path.resolve(root));
   await lib.init({ threads });
@@ -58,8 +59,8 @@ async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT 
     throw new Error('this build of sepconv-wasm has no createSeparableConv2d (prepared-layer API)');
   }
   return {
-    name: `sepconv-${threads}t${api === 'wasm-tensor' ? '-wt' : ''}`,
-    threads,
+    name: `sepconv-${info.threads}t${api === 'wasm-tensor' ? '-wt' : ''}`,
+    threads: info.threads,
     describe: () => `sepconv-wasm ${info.variant} (simd=${info.simd}), threads=${info.threads}, api=${API_NAMES[api]}`,
     async prepare(layer, inputs) {
       const runner = await makeRunner(lib, api, inputs, sepconvOptions(layer));

@@ -220,6 +220,81 @@ TEST(ThreadPool, ReusableAcrossManyRuns) {
   }
 }
 
+// More threads than cores, as on a busy machine: every unit of every job runs exactly once,
+// whoever is descheduled when, and every job finishes.
+TEST(ThreadPool, OversubscribedEveryUnitRunsOnce) {
+  const int threads = 4 * std::max(2u, std::thread::hardware_concurrency());
+  ThreadPool pool(threads);
+  for (int job = 0; job < 300; ++job) {
+    const int64_t units = 1 + (job * 37) % 500;
+    std::vector<std::atomic<int>> runs(units);
+    Schedule schedule;
+    schedule.units = units;
+    schedule.align = 1 + job % 4;
+    pool.start(schedule, [&](int64_t begin, int64_t end, int) {
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    });
+    pool.join();
+    for (int64_t unit = 0; unit < units; ++unit) {
+      ASSERT_EQ(runs[unit].load(), 1) << threads << " threads, job " << job << ", unit " << unit;
+    }
+  }
+}
+
+// A worker that is descheduled for 2 ms in each chunk it takes, as on a busy machine: the
+// caller's first chunk waits until a worker has one, so that one does, unless the job runs on
+// the caller alone. Every unit of every job runs once; once the job's record has both ways
+// measured (the 16th job runs alone), the jobs run alone, but for one in 16 with the workers.
+TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
+  ThreadPool pool(2);
+  WayRecord record;
+  EXPECT_FALSE(record.prefers_solo());
+  int solo_jobs_late = 0;
+  for (int job = 0; job < 64; ++job) {
+    std::vector<std::atomic<int>> runs(64);
+    std::atomic<bool> worker_has_chunk{false};
+    Schedule schedule;
+    schedule.units = 64;
+    schedule.record = &record;
+    pool.start(schedule, [&](int64_t begin, int64_t end, int thread) {
+      if (thread != 0) {
+        worker_has_chunk = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      } else if (!pool.solo()) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!worker_has_chunk && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+      }
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    });
+    pool.join();
+    for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
+    if (job < 15) EXPECT_FALSE(pool.solo()) << "job " << job << ": the caller alone is not measured yet";
+    if (job == 15) EXPECT_TRUE(pool.solo()) << "the 16th job measures the caller alone";
+    if (job >= 16 && pool.solo()) ++solo_jobs_late;
+  }
+  EXPECT_TRUE(record.prefers_solo());
+  EXPECT_EQ(solo_jobs_late, 48 - 3) << "all but one in 16 alone";
+}
+
+// Without a helping caller the workers do every job, however slow.
+TEST(ThreadPool, WithoutTheCallerJobsAreNeverSolo) {
+  ThreadPool pool(2, /*caller_helps=*/false);
+  WayRecord record;
+  for (int job = 0; job < 40; ++job) {
+    std::vector<std::atomic<int>> runs(64);
+    Schedule schedule;
+    schedule.units = 64;
+    schedule.record = &record;
+    pool.start(schedule, [&](int64_t begin, int64_t end, int) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    });
+    pool.join();
+    for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
+    ASSERT_FALSE(pool.solo()) << "job " << job;
+  }
+}
+
 // Counts worker threads that have exited: a thread_local's destructor runs as its thread ends.
 // It lingers first, so a destructor that returned without joining would see the count short.
 std::atomic<int> exited_workers{0};
