@@ -231,9 +231,10 @@ TEST(ThreadPool, OversubscribedEveryUnitRunsOnce) {
     Schedule schedule;
     schedule.units = units;
     schedule.align = 1 + job % 4;
-    pool.start(schedule, [&](int64_t begin, int64_t end, int) {
+    const auto count = [&](int64_t begin, int64_t end, int) {
       for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
-    });
+    };
+    pool.start(schedule, count);  // count must outlive join()
     pool.join();
     for (int64_t unit = 0; unit < units; ++unit) {
       ASSERT_EQ(runs[unit].load(), 1) << threads << " threads, job " << job << ", unit " << unit;
@@ -256,7 +257,7 @@ TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
     Schedule schedule;
     schedule.units = 64;
     schedule.record = &record;
-    pool.start(schedule, [&](int64_t begin, int64_t end, int thread) {
+    const auto stall_worker = [&](int64_t begin, int64_t end, int thread) {
       if (thread != 0) {
         worker_has_chunk = true;
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -265,7 +266,8 @@ TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
         while (!worker_has_chunk && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
       }
       for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
-    });
+    };
+    pool.start(schedule, stall_worker);
     pool.join();
     for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
     if (job < 15) EXPECT_FALSE(pool.solo()) << "job " << job << ": the caller alone is not measured yet";
@@ -285,10 +287,11 @@ TEST(ThreadPool, WithoutTheCallerJobsAreNeverSolo) {
     Schedule schedule;
     schedule.units = 64;
     schedule.record = &record;
-    pool.start(schedule, [&](int64_t begin, int64_t end, int) {
+    const auto slow = [&](int64_t begin, int64_t end, int) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
-    });
+    };
+    pool.start(schedule, slow);
     pool.join();
     for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
     ASSERT_FALSE(pool.solo()) << "job " << job;
