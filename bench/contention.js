@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench -- --contention [--layers a,b] [--ms MS] [--busy N] [--lib DIR]
+// npm run bench -- --contention [--layers a,b] [--ms MS] [--busy N] [--output-buffer] [--lib DIR]
 // The default call (threads = cores) against one thread, each layer on an idle machine and with
 // N other processes keeping cores busy (default 1): per-call times, p50 and p75. On a busy
 // machine a pool thread that is descheduled in the middle of its share makes the others wait,
@@ -11,16 +11,19 @@ const { selectLayers, makeInputs } = require('./layers');
 const { quantile } = require('./stats');
 const { createSepconvEngine } = require('./engines/sepconv');
 
-const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--lib DIR]
+const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--output-buffer] [--lib DIR]
   --layers a,b   only these layers (default: all)
   --ms MS        timed per engine, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N       processes that keep a core busy each in the busy half (default 1)
+  --output-buffer  each call writes into one reused output array: no fresh result to allocate,
+                 whose page faults (about 10 ms for 3.2 MB on some runs of this VM) can swamp
+                 what the threads do
   --lib DIR      the sepconv-wasm checkout to measure (its js/ and dist/wasm/; default: this one)`;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parse(argv) {
-  const args = { layers: undefined, ms: 1200, busy: 1, lib: undefined };
+  const args = { layers: undefined, ms: 1200, busy: 1, lib: undefined, api: 'prepared' };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
@@ -34,6 +37,7 @@ function parse(argv) {
     else if (argv[i] === '--ms') args.ms = Number(value());
     else if (argv[i] === '--busy') args.busy = Number(value());
     else if (argv[i] === '--lib') args.lib = value();
+    else if (argv[i] === '--output-buffer') args.api = 'output-buffer';
     else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
   }
   if (!(args.ms > 0) || !Number.isInteger(args.busy) || args.busy < 1) throw new Error(USAGE);
@@ -72,8 +76,8 @@ async function sampleCalls(engines, ms) {
 async function main(argv) {
   const args = parse(argv);
   const layers = selectLayers(args.layers);
-  const one = await createSepconvEngine({ threads: 1, api: 'prepared', root: args.lib });
-  const all = await createSepconvEngine({ api: 'prepared', root: args.lib });
+  const one = await createSepconvEngine({ threads: 1, api: args.api, root: args.lib });
+  const all = await createSepconvEngine({ api: args.api, root: args.lib });
   const threads = all.threads;
   console.log(`${all.describe()} against 1 thread; busy: ${args.busy} other process(es) spinning; p50 / p75 ms per call\n`);
   const rows = [];
