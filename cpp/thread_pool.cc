@@ -27,7 +27,7 @@ constexpr std::chrono::microseconds kSpinWithoutCaller{100};
 
 // One job in this many runs the way not preferred (see thread_pool.h), so that a change (the
 // machine getting busy or idle again) is seen within this many jobs.
-constexpr int kProbeEvery = 16;
+constexpr int kProbeEvery = 64;
 // The workers are used unless the caller alone took at most this share of their time.
 constexpr double kSoloMargin = 0.9;
 

@@ -245,13 +245,13 @@ TEST(ThreadPool, OversubscribedEveryUnitRunsOnce) {
 // A worker that is descheduled for 2 ms in each chunk it takes, as on a busy machine: the
 // caller's first chunk waits until a worker has one, so that one does, unless the job runs on
 // the caller alone. Every unit of every job runs once; once the job's record has both ways
-// measured (the 16th job runs alone), the jobs run alone, but for one in 16 with the workers.
+// measured (the 64th job runs alone), the jobs run alone, but for one in 64 with the workers.
 TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
   ThreadPool pool(2);
   WayRecord record;
   EXPECT_FALSE(record.prefers_solo());
   int solo_jobs_late = 0;
-  for (int job = 0; job < 64; ++job) {
+  for (int job = 0; job < 192; ++job) {
     std::vector<std::atomic<int>> runs(64);
     std::atomic<bool> worker_has_chunk{false};
     Schedule schedule;
@@ -270,12 +270,12 @@ TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
     pool.start(schedule, stall_worker);
     pool.join();
     for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
-    if (job < 15) EXPECT_FALSE(pool.solo()) << "job " << job << ": the caller alone is not measured yet";
-    if (job == 15) EXPECT_TRUE(pool.solo()) << "the 16th job measures the caller alone";
-    if (job >= 16 && pool.solo()) ++solo_jobs_late;
+    if (job < 63) EXPECT_FALSE(pool.solo()) << "job " << job << ": the caller alone is not measured yet";
+    if (job == 63) EXPECT_TRUE(pool.solo()) << "the 64th job measures the caller alone";
+    if (job >= 64 && pool.solo()) ++solo_jobs_late;
   }
   EXPECT_TRUE(record.prefers_solo());
-  EXPECT_EQ(solo_jobs_late, 48 - 3) << "all but one in 16 alone";
+  EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but one in 64 alone";
 }
 
 // Without a helping caller the workers do every job, however slow.
