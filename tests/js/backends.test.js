@@ -15,7 +15,7 @@ const {
 } = require('../../js/index.js');
 const { resolveInit, detectFeatures, VARIANT_NAMES } = require('../../js/backends.js');
 const { drawConfig, drawEpilogue } = require('./random');
-const { tensorsFor, apiOptions, referenceSpec, describeConfig } = require('./config');
+const { tensorsFor, apiOptions, referenceSpec, describeConfig, tiny } = require('./config');
 const { separableConv2dReference, applyBiasActivation } = require('./reference');
 const { mismatch, resultFormProblems } = require('./compare');
 
@@ -25,13 +25,6 @@ const CASES = 60;
 const CONFIGS = Array.from({ length: CASES }, (_, i) => drawConfig(FIRST_SEED + i));
 
 afterEach(() => dispose());
-
-const tiny = () => [
-  { data: Float32Array.of(1, 2, 3, 4), shape: [1, 2, 2, 1] },
-  { data: Float32Array.of(2), shape: [1, 1, 1, 1] },
-  { data: Float32Array.of(3), shape: [1, 1, 1, 1] },
-  { strides: 1, padding: 'VALID' },
-];
 
 describe.each(VARIANT_NAMES)('backend %s', (variant) => {
   const expectedInfo = {

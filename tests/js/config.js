@@ -99,7 +99,19 @@ function describeEpilogue({ bias, activation }) {
   return `bias=${b} activation=${activation === undefined ? '(omitted)' : activation}`;
 }
 
+/**
+ * The smallest call with a known result: a 2x2 image, depthwise 2, pointwise 3, VALID; the
+ * arguments of separableConv2d, fresh each time. It computes [6, 12, 18, 24].
+ */
+const tiny = () => [
+  { data: Float32Array.of(1, 2, 3, 4), shape: [1, 2, 2, 1] },
+  { data: Float32Array.of(2), shape: [1, 1, 1, 1] },
+  { data: Float32Array.of(3), shape: [1, 1, 1, 1] },
+  { strides: 1, padding: 'VALID' },
+];
+
 module.exports = {
+  tiny,
   inputShape, expectedOutputShape, tensorsFor, apiOptions, referenceSpec, describeConfig,
   withInputShape, inputFor, describeEpilogue,
 };

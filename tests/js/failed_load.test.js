@@ -10,6 +10,7 @@ const path = require('path');
 const { execFileSync } = require('child_process');
 const { init, separableConv2d, getBackendInfo, dispose } = require('../../js/index.js');
 const { VARIANT_NAMES } = require('../../js/backends.js');
+const { tiny } = require('./config');
 
 const WASM_DIR = path.join(__dirname, '..', '..', 'dist', 'wasm');
 const INDEX = path.join(__dirname, '..', '..', 'js', 'index.js');
@@ -47,13 +48,6 @@ const DAMAGE = {
     says: /does not compile: /,
   },
 };
-
-const tiny = () => [
-  { data: Float32Array.of(1, 2, 3, 4), shape: [1, 2, 2, 1] },
-  { data: Float32Array.of(2), shape: [1, 1, 1, 1] },
-  { data: Float32Array.of(3), shape: [1, 1, 1, 1] },
-  { strides: 1, padding: 'VALID' },
-];
 
 describe.each(VARIANT_NAMES)('%s', (variant) => {
   test.each(Object.keys(DAMAGE))('%s: NOT_BUILT naming the file; then a good init() works', async (damage) => {
