@@ -8,8 +8,9 @@
 
 const { spawn } = require('child_process');
 const { selectLayers, makeInputs } = require('./layers');
-const { quantile } = require('./stats');
 const { createSepconvEngine } = require('./engines/sepconv');
+const { sampleCalls } = require('./call_samples');
+const { summarizeCalls, contentionRow, contentionLine, contentionTable } = require('./contention_report');
 
 const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--output-buffer] [--lib DIR]
   --layers a,b   only these layers (default: all)
@@ -50,63 +51,32 @@ function startBusy(count) {
   return { stop: () => children.forEach((child) => child.kill()) };
 }
 
-/**
- * Per-call ms of each engine over about `ms` each, in alternating blocks of about 100 ms with an
- * idle gap after each (the pool's threads poll for 2 ms after a call before they sleep).
- */
-async function sampleCalls(engines, ms) {
-  const samples = engines.map(() => []);
-  const spent = engines.map(() => 0);
-  while (spent.some((t) => t < ms)) {
-    for (const [e, engine] of engines.entries()) {
-      const blockEnd = performance.now() + 100;
-      while (performance.now() < blockEnd) {
-        const t0 = performance.now();
-        engine.run();
-        const t = performance.now() - t0;
-        samples[e].push(t);
-        spent[e] += t;
-      }
-      await sleep(10);
-    }
-  }
-  return samples.map((s) => ({ p50: quantile(s, 0.5), p75: quantile(s, 0.75), calls: s.length }));
-}
-
 async function main(argv) {
   const args = parse(argv);
   const layers = selectLayers(args.layers);
   const one = await createSepconvEngine({ threads: 1, api: args.api, root: args.lib });
   const all = await createSepconvEngine({ api: args.api, root: args.lib });
-  const threads = all.threads;
   console.log(`${all.describe()} against 1 thread; busy: ${args.busy} other process(es) spinning; p50 / p75 ms per call\n`);
+  const sample = async (runners) => (await sampleCalls(runners.map((r) => r.run), args.ms)).map(summarizeCalls);
   const rows = [];
   for (const layer of layers) {
     const inputs = makeInputs(layer);
     const runners = [await one.prepare(layer, inputs), await all.prepare(layer, inputs)];
     for (const r of runners) for (let i = 0; i < 20; i++) r.run();  // warm-up
-    const idle = await sampleCalls(runners, args.ms);
+    const idle = await sample(runners);
     const busy = startBusy(args.busy);
     await sleep(200);
     let loaded;
     try {
-      loaded = await sampleCalls(runners, args.ms);
+      loaded = await sample(runners);
     } finally {
       busy.stop();
     }
     runners.forEach((r) => r.dispose());
-    const row = { name: layer.name, mflop: layer.flops / 1e6, idle, busy: loaded };
-    rows.push(row);
-    console.log(`${layer.name.padEnd(13)} idle: 1t ${idle[0].p50.toFixed(3)}, ${threads}t ${idle[1].p50.toFixed(3)} (${(idle[0].p50 / idle[1].p50).toFixed(2)}x faster); busy: 1t ${loaded[0].p50.toFixed(3)}/${loaded[0].p75.toFixed(3)}, ${threads}t ${loaded[1].p50.toFixed(3)}/${loaded[1].p75.toFixed(3)} (${(loaded[1].p50 / loaded[0].p50).toFixed(2)}x / ${(loaded[1].p75 / loaded[0].p75).toFixed(2)}x of 1t)`);
+    rows.push(contentionRow(layer, idle, loaded));
+    console.log(contentionLine(rows.at(-1), all.threads));
   }
-  const t = threads;
-  console.log(`\n| layer | MFLOP | idle 1t p50 | idle ${t}t p50 | idle speed-up | busy 1t p50 / p75 | busy ${t}t p50 / p75 | busy ${t}t / 1t, p50 / p75 |`);
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
-  for (const { name, mflop, idle, busy } of rows) {
-    console.log(`| ${name} | ${mflop.toPrecision(3)} | ${idle[0].p50.toFixed(3)} | ${idle[1].p50.toFixed(3)} | ${(idle[0].p50 / idle[1].p50).toFixed(2)}x | `
-      + `${busy[0].p50.toFixed(3)} / ${busy[0].p75.toFixed(3)} | ${busy[1].p50.toFixed(3)} / ${busy[1].p75.toFixed(3)} | `
-      + `${(busy[1].p50 / busy[0].p50).toFixed(2)} / ${(busy[1].p75 / busy[0].p75).toFixed(2)} |`);
-  }
+  console.log(`\n${contentionTable(rows, all.threads)}`);
   one.close();
   all.close();
 }

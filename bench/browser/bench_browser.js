@@ -2,6 +2,8 @@
 'use strict';
 
 // npm run bench:browser [-- --quick] [-- --pages isolated] [-- --layers mbv1_a,tiny] [-- --json FILE]
+// npm run bench:browser -- --contention [...]: the default thread count against one, idle and
+// beside busy Web Workers (bench/browser/contention.js; its options: --contention --help)
 // sepconv-wasm in Debian's Chromium as a web page calls it (its browser entry, asynchronous
 // calls from the page's main thread), side by side on the same page with TensorFlow.js's wasm
 // backend and onnxruntime-web: once on a cross-origin isolated page (every engine's threaded
@@ -57,7 +59,9 @@ const USAGE = `usage: node bench/browser/bench_browser.js [--pages isolated,plai
                  short blocks with idle gaps between them show calls spaced out, as a page
                  calling once per frame makes them; long ones, calls back to back
   --quick        a short run (${PRESETS.quick.rounds} rounds)
-  --json FILE    also write every number (per-round samples included) as JSON`;
+  --json FILE    also write every number (per-round samples included) as JSON
+  --contention   the default thread count against one, idle and beside busy Web Workers
+                 (bench/browser/contention.js; its own options: --contention --help)`;
 
 /** A mistake in the command line: reported without a stack trace. */
 function usageError(message) {
@@ -139,7 +143,7 @@ async function runPage(browser, name, { layers, settings }, failures) {
   const { isolated, ortThreads } = PAGES[name];
   const page = await openBenchPage(browser, { isolated });
   try {
-    const started = await page.start({ names: ENGINES, ortThreads });
+    const started = await page.start({ engines: ENGINES.map((engine) => ({ name: engine })), ortThreads });
     started.errors.forEach((e) => fail(`${e.name} could not start: ${e.message}`, e.stack));
     // A page that is not what it claims would measure the wrong builds.
     if (started.crossOriginIsolated !== isolated) fail(`crossOriginIsolated is ${started.crossOriginIsolated}, expected ${isolated}`);
@@ -173,6 +177,7 @@ async function runPage(browser, name, { layers, settings }, failures) {
 }
 
 async function main() {
+  if (process.argv.includes('--contention')) return require('./contention').main(process.argv.slice(2));
   const args = parseCommandLine(process.argv.slice(2));
   const startedAt = performance.now();
   const failures = [];

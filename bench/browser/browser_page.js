@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PAGE = '/bench/browser/page.html';
 // Far above any hook's time here: measuring the slowest layer takes seconds.
 const HOOK_TIMEOUT_MS = 120000;
-const HOOKS = ['start', 'prepare', 'measure', 'release'];  // window.bench's, in page.mjs
+const HOOKS = ['start', 'prepare', 'measure', 'sample', 'busy', 'release'];  // window.bench's, in page.mjs
 
 async function openBenchPage(browser, { isolated }) {
   const server = await startServer(ROOT, { isolated });

@@ -11,4 +11,5 @@ async function load(url) {
   return module.exports;
 }
 
-export const [layers, onnxModel, stats] = await Promise.all(['/bench/layers.js', '/bench/onnx_model.js', '/bench/stats.js'].map(load));
+export const [layers, onnxModel, stats, callSamples] = await Promise.all(
+  ['/bench/layers.js', '/bench/onnx_model.js', '/bench/stats.js', '/bench/call_samples.js'].map(load));

@@ -1,9 +1,11 @@
-// The benchmark page's hooks for bench_browser.js, which drives it through Playwright: start
-// the engines, prepare one layer (cross-checking the engines' first outputs), time it, release
-// it. An engine that fails is reported and left out; the others go on.
+// The benchmark page's hooks for bench_browser.js and contention.js, which drive it through
+// Playwright: start the engines, prepare one layer (cross-checking the engines' first outputs),
+// time it (in interleaved blocks, or per call), release it; keep cores busy. An engine that
+// fails is reported and left out; the others go on.
 
 import { makeJob, crossCheck } from './job.mjs';
 import { measureInterleaved } from './measure.mjs';
+import { callSamples } from './node_helpers.mjs';
 
 const engines = [];
 let prepared = [];
@@ -11,17 +13,18 @@ let prepared = [];
 const failure = (name, error) => ({ name, message: String(error?.message ?? error), stack: String(error?.stack ?? error) });
 
 /**
- * Starts the named engines (engines/<name>.mjs, imported only now, so that an engine whose
- * files do not load fails alone); returns what each one runs and which could not start.
+ * Starts the engines, each {name, module (default: name), options}: engines/<module>.mjs,
+ * imported only now, so that an engine whose files do not load fails alone, started with the
+ * options; returns what each one runs and which could not start.
  */
-async function start({ names, ortThreads }) {
+async function start({ engines: specs, ortThreads }) {
   // ORT starts its wasm module and pool with a first session: the smallest layer's.
   const settings = { ortThreads, probeModel: makeJob('tiny').onnx.model };
   const errors = [];
-  for (const name of names) {
+  for (const { name, module = name, options = {} } of specs) {
     try {
-      const { start: startEngine } = await import(`./engines/${name}.mjs`);
-      engines.push({ name, ...(await startEngine(settings)) });
+      const { start: startEngine } = await import(`./engines/${module}.mjs`);
+      engines.push({ name, ...(await startEngine({ ...settings, ...options })) });
     } catch (error) {
       errors.push(failure(name, error));
     }
@@ -62,9 +65,34 @@ async function measure(settings) {
   return Object.fromEntries(prepared.map((p, i) => [p.name, results[i]]));
 }
 
+/** Per-call ms of each prepared engine over about `ms` each (bench/call_samples.js). */
+async function sample({ ms }) {
+  const samples = await callSamples.sampleCalls(prepared.map((p) => p.run), ms);
+  return Object.fromEntries(prepared.map((p, i) => [p.name, samples[i]]));
+}
+
+// Workers that each keep a core busy, as other tabs or the page's own work would.
+const spinners = [];
+const SPIN_SOURCE = 'for (;;) {}';
+
+/** Keeps `count` workers spinning (0 stops them); resolves once they run. */
+async function busy(count) {
+  while (spinners.length > count) spinners.pop().terminate();
+  while (spinners.length < count) {
+    const url = URL.createObjectURL(new Blob([`postMessage('spinning'); ${SPIN_SOURCE}`], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    URL.revokeObjectURL(url);
+    await new Promise((resolve, reject) => {
+      worker.onmessage = resolve;
+      worker.onerror = (event) => reject(new Error(`a busy worker did not start: ${event.message}`));
+    });
+    spinners.push(worker);
+  }
+}
+
 function release() {
   for (const p of prepared) p.dispose();
   prepared = [];
 }
 
-window.bench = { start, prepare, measure, release };
+window.bench = { start, prepare, measure, sample, busy, release };

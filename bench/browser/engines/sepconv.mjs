@@ -1,19 +1,28 @@
-// sepconv-wasm through its public browser entry and API only, with default options: on an
-// isolated page it picks its threaded build, else its single-thread one. Every timed call is
-// the asynchronous layer.run a page makes, with whatever that costs the page.
+// sepconv-wasm through its public browser entry and API only: on an isolated page it picks its
+// threaded build, else its single-thread one. Every timed call is the asynchronous layer.run a
+// page makes, with whatever that costs the page.
+//
+// settings.threads: init({ threads }) on an instance of the entry of its own (its URL differs by
+// a query, so the page imports it anew: its own module, pool and init), so that one page can time
+// the default thread count beside another. settings.outputBuffer: every call writes into one
+// reused array instead of a fresh result.
 
-import { init, createSeparableConv2d, getBackendInfo } from '/dist/web/sepconv-wasm.mjs';
+const ENTRY = '/dist/web/sepconv-wasm.mjs';
 
-export async function start() {
-  await init();
+export async function start({ threads, outputBuffer = false } = {}) {
+  const { init, createSeparableConv2d, getBackendInfo } = await import(threads === undefined ? ENTRY : `${ENTRY}?threads=${threads}`);
+  await init(threads === undefined ? {} : { threads });
   const info = getBackendInfo();
   return {
-    info: { ...info, describe: `sepconv-wasm ${info.variant}, ${info.threads} thread(s)` },
+    info: { ...info, describe: `sepconv-wasm ${info.variant}, ${info.threads} thread(s)${outputBuffer ? ', into one output array' : ''}` },
     async prepare({ x, depthwise, pointwise, options }) {
       // The weights are packed once, as tfjs's tensors and ORT's session are made once.
       const layer = await createSeparableConv2d(depthwise, pointwise, options);
-      // Each call hands over x as a page's own array and gets a fresh {data, shape} back.
-      const run = async () => (await layer.run({ data: x.data, shape: x.shape })).data;
+      // Each call hands over x as a page's own array and gets a fresh {data, shape} back, or
+      // the one output array.
+      let output;
+      if (outputBuffer) output = (await layer.run({ data: x.data, shape: x.shape })).data;
+      const run = async () => (await layer.run({ data: x.data, shape: x.shape }, output && { output })).data;
       return { run, dispose: () => layer.dispose() };
     },
   };

@@ -1,0 +1,145 @@
+'use strict';
+
+// npm run bench:browser -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer]
+// The browser twin of bench/contention.js: on a cross-origin isolated page, sepconv-wasm's
+// default call (the threaded build, threads = cores, the page's thread only waiting) against
+// init({ threads: 1 }) (another instance of the entry on the same page, one pool worker), each
+// layer idle and then beside N Web Workers of the page spinning; p50 and p75 per call.
+
+const os = require('os');
+const { parseArgs } = require('util');
+const { launchChromium } = require('../../tests/browser/chromium');
+const { selectLayers } = require('../layers');
+const { median } = require('../stats');
+const { startWindow } = require('../machine_load');
+const { summarizeCalls, contentionRow, contentionLine, contentionTable } = require('../contention_report');
+const { openBenchPage } = require('./browser_page');
+const { startChildrenWindow } = require('./child_cpu');
+
+const TOLERANCE = 1e-3;
+
+const OPTIONS = {
+  contention: { type: 'boolean' },
+  layers: { type: 'string' },
+  ms: { type: 'string', default: '1200' },
+  busy: { type: 'string', default: '1' },
+  runs: { type: 'string', default: '1' },
+  'output-buffer': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer]
+  --layers a,b     only these layers (default: all)
+  --ms MS          timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
+  --busy N         Web Workers of the page that spin, a core each, in the busy half (default 1)
+  --runs N         every layer N times, idle and busy each time; the table gives the median of
+                   the runs' numbers (default 1)
+  --output-buffer  each call writes into one reused output array, not a fresh result`;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function parse(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
+  } catch (error) {
+    throw Object.assign(new Error(`${error.message}\n${USAGE}`), { usage: true });
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const [ms, busy, runs] = [Number(values.ms), Number(values.busy), Number(values.runs)];
+  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) {
+    throw Object.assign(new Error(USAGE), { usage: true });
+  }
+  return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'] };
+}
+
+/** Per-call summaries [one thread, default] over about `ms` each, and the cores other processes used. */
+async function sampleWithLoad(page, ms) {
+  const machine = startWindow();  // counts Chromium as another process...
+  const chromium = startChildrenWindow();  // ...so its share is taken off
+  const samples = await page.sample({ ms });
+  return { summaries: [samples.one, samples.default].map(summarizeCalls), othersCores: Math.max(0, machine.end() - chromium.end()) };
+}
+
+/** One run over every layer: its rows. */
+async function runLayers(page, args, threads, failures) {
+  const rows = [];
+  for (const layer of args.layers) {
+    const { problems, errors } = await page.prepare({ layer: layer.name, tolerance: TOLERANCE });
+    failures.push(...errors.map((e) => `${layer.name}: ${e.name} failed: ${e.message}`), ...problems.map((p) => `${layer.name}: ${p}`));
+    if (errors.length > 0) {
+      await page.release();
+      continue;
+    }
+    const idle = await sampleWithLoad(page, args.ms);
+    await page.busy(args.busy);
+    let busy;
+    try {
+      await sleep(200);
+      busy = await sampleWithLoad(page, args.ms);
+    } finally {
+      await page.busy(0);
+    }
+    await page.release();
+    const note = `other processes ${idle.othersCores.toFixed(2)} / ${busy.othersCores.toFixed(2)} cores`;
+    rows.push(contentionRow(layer, idle.summaries, busy.summaries, note));
+    console.log(contentionLine(rows.at(-1), threads));
+  }
+  return rows;
+}
+
+/** Each number of each layer's row: its median over the runs. */
+function medianRows(runs) {
+  return runs[0].map((first) => {
+    const same = runs.map((rows) => rows.find((r) => r.name === first.name)).filter(Boolean);
+    const state = (name) => [0, 1].map((way) => ({
+      p50: median(same.map((r) => r[name][way].p50)),
+      p75: median(same.map((r) => r[name][way].p75)),
+    }));
+    return { ...first, idle: state('idle'), busy: state('busy') };
+  });
+}
+
+async function main(argv) {
+  const args = parse(argv);
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const failures = [];
+  const runs = [];
+  const browser = await launchChromium();
+  let threads;
+  try {
+    const page = await openBenchPage(browser, { isolated: true });
+    try {
+      const options = { outputBuffer: args.outputBuffer };
+      const started = await page.start({
+        engines: [{ name: 'one', module: 'sepconv', options: { ...options, threads: 1 } }, { name: 'default', module: 'sepconv', options }],
+      });
+      if (started.errors.length > 0) throw new Error(started.errors.map((e) => `${e.name}: ${e.stack}`).join('\n'));
+      if (!started.crossOriginIsolated) throw new Error('the page is not cross-origin isolated: no threads to compare');
+      const [one, all] = started.engines.map((e) => e.info);
+      threads = all.threads;
+      console.log(`Chromium ${browser.version()}, isolated page: ${all.describe} against ${one.describe}; ` +
+        `busy: ${args.busy} Web Worker(s) of the page spinning; p50 / p75 ms per call; load average ${load()}\n`);
+      for (let run = 0; run < args.runs; run++) {
+        if (args.runs > 1) console.log(`run ${run + 1} of ${args.runs}`);
+        runs.push(await runLayers(page, args, threads, failures));
+      }
+    } finally {
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`\n${args.runs > 1 ? `medians of ${args.runs} runs; ` : ''}load average at the end ${load()}\n`);
+  console.log(contentionTable(medianRows(runs), threads));
+  if (failures.length > 0) {
+    console.log(`\nFAIL: ${failures.length} problem(s):\n  ${failures.join('\n  ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+module.exports = { main };

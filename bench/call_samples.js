@@ -1,0 +1,40 @@
+'use strict';
+
+// Per-call times of several ways of making the same call, in alternating blocks: the contention
+// benchmarks' sampler, in Node.js (bench/contention.js) and in a page (bench/browser/), which
+// loads this file as it loads bench's other dependency-free helpers.
+
+const BLOCK_MS = 100;
+// After each block: the pool's threads poll for a while after a call before they sleep, and
+// would take a core from the way timed next.
+const GAP_MS = 10;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * runs: one function per way, each making one call, synchronously or returning a Promise.
+ * Times every call of each way over about `ms`, in blocks of about 100 ms taken in turn;
+ * returns one array of per-call ms per way.
+ */
+async function sampleCalls(runs, ms) {
+  const samples = runs.map(() => []);
+  const spent = runs.map(() => 0);
+  while (spent.some((t) => t < ms)) {
+    for (const [i, run] of runs.entries()) {
+      const blockEnd = performance.now() + BLOCK_MS;
+      while (performance.now() < blockEnd) {
+        const t0 = performance.now();
+        const pending = run();
+        // A synchronous call is timed without a turn of the event loop.
+        if (pending && typeof pending.then === 'function') await pending;
+        const t = performance.now() - t0;
+        samples[i].push(t);
+        spent[i] += t;
+      }
+      await sleep(GAP_MS);
+    }
+  }
+  return samples;
+}
+
+module.exports = { sampleCalls };

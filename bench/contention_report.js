@@ -1,0 +1,42 @@
+'use strict';
+
+// The contention benchmarks' results (Node.js: bench/contention.js; browser:
+// bench/browser/contention.js): per layer, one thread against the default thread count, idle
+// and busy, at the median and the 75th percentile of per-call times.
+
+const { quantile } = require('./stats');
+
+/** p50, p75 and the count of one way's per-call ms. */
+const summarizeCalls = (samples) => ({ p50: quantile(samples, 0.5), p75: quantile(samples, 0.75), calls: samples.length });
+
+/**
+ * A layer's row: idle and busy are [one thread, default] summaries; `note` is printed after the
+ * progress line (the machine's load, say).
+ */
+function contentionRow(layer, idle, busy, note = '') {
+  return { name: layer.name, mflop: layer.flops / 1e6, idle, busy, note };
+}
+
+/** The progress line printed as each layer is done. */
+function contentionLine({ name, idle, busy, note }, threads) {
+  return `${name.padEnd(13)} idle: 1t ${idle[0].p50.toFixed(3)}, ${threads}t ${idle[1].p50.toFixed(3)} (${(idle[0].p50 / idle[1].p50).toFixed(2)}x faster); `
+    + `busy: 1t ${busy[0].p50.toFixed(3)}/${busy[0].p75.toFixed(3)}, ${threads}t ${busy[1].p50.toFixed(3)}/${busy[1].p75.toFixed(3)} `
+    + `(${(busy[1].p50 / busy[0].p50).toFixed(2)}x / ${(busy[1].p75 / busy[0].p75).toFixed(2)}x of 1t)${note ? `; ${note}` : ''}`;
+}
+
+/** The markdown table of every row. */
+function contentionTable(rows, threads) {
+  const t = threads;
+  const lines = [
+    `| layer | MFLOP | idle 1t p50 | idle ${t}t p50 | idle speed-up | busy 1t p50 / p75 | busy ${t}t p50 / p75 | busy ${t}t / 1t, p50 / p75 |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const { name, mflop, idle, busy } of rows) {
+    lines.push(`| ${name} | ${mflop.toPrecision(3)} | ${idle[0].p50.toFixed(3)} | ${idle[1].p50.toFixed(3)} | ${(idle[0].p50 / idle[1].p50).toFixed(2)}x | `
+      + `${busy[0].p50.toFixed(3)} / ${busy[0].p75.toFixed(3)} | ${busy[1].p50.toFixed(3)} / ${busy[1].p75.toFixed(3)} | `
+      + `${(busy[1].p50 / busy[0].p50).toFixed(2)} / ${(busy[1].p75 / busy[0].p75).toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
+module.exports = { summarizeCalls, contentionRow, contentionLine, contentionTable };
