@@ -15,6 +15,8 @@ const RELATIVE_TOLERANCE = 1e-5;
  * instead of max |expected| when it is larger. Used after a clamping activation
  * (relu6 caps every value at 6): the rounding error was made before the clamp,
  * at the pre-activation scale, and a 1-Lipschitz activation cannot enlarge it.
+ * `options.relativeTolerance` (optional) replaces RELATIVE_TOLERANCE, for comparisons whose
+ * expected error is of another size (gradients: longer sums).
  */
 function mismatch(actual, expected, options = {}) {
   const aShape = Array.from(actual.shape);
@@ -30,7 +32,7 @@ function mismatch(actual, expected, options = {}) {
     maxExpected = Math.max(maxExpected, Math.abs(expected.data[i]));
   }
   if (options.scale !== undefined) maxExpected = Math.max(maxExpected, options.scale);
-  const tolerance = RELATIVE_TOLERANCE * (1 + maxExpected);
+  const tolerance = (options.relativeTolerance ?? RELATIVE_TOLERANCE) * (1 + maxExpected);
   let worst = -1;
   let worstErr = 0;
   for (let i = 0; i < expected.data.length; i++) {

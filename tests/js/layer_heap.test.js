@@ -13,7 +13,7 @@ const {
   getMemoryInfo,
 } = require('../../js/index.js');
 const { mulberry32, randInt, pick, randomTensor } = require('./random');
-const { separableConv2dReference, applyBiasActivation } = require('./reference');
+const { separableConv2dReference, applyBiasActivation, specFromOptions } = require('./reference');
 const { mismatch } = require('./compare');
 
 const CYCLES = 5;
@@ -50,16 +50,8 @@ function inputFor(rng, kind) {
   return randomTensor(rng, shape);
 }
 
-function referenceSpec(options) {
-  const pair = (v) => (typeof v === 'number' ? [v, v] : v);
-  const nchw = options.dataFormat === 'NCHW';
-  const padding = typeof options.padding === 'string' ? options.padding
-    : (nchw ? [options.padding[2], options.padding[3]] : [options.padding[1], options.padding[2]]);
-  return { strides: pair(options.strides), dilations: pair(options.dilations || 1), padding, dataFormat: options.dataFormat };
-}
-
 function expected(made, x) {
-  const raw = separableConv2dReference(x, made.dw, made.pw, referenceSpec(made.options));
+  const raw = separableConv2dReference(x, made.dw, made.pw, specFromOptions(made.options));
   const scale = applyBiasActivation(raw, made.options.bias, 'linear', made.options.dataFormat)
     .data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   return { want: applyBiasActivation(raw, made.options.bias, made.options.activation, made.options.dataFormat), scale };

@@ -128,6 +128,36 @@ function separableConv2dReference(x, depthwise, pointwise, spec) {
 }
 
 /**
+ * The normalized spec the references take, from the public API's options (any spelling the
+ * API accepts): strides a number, [sh, sw] or four values in the data format's order;
+ * dilations absent, a number or [dh, dw]; padding a string in any case or four [before, after]
+ * pairs in the data format's order; dataFormat absent (NHWC) or 'NHWC' | 'NCHW'.
+ * Throws on anything else: the references must not guess.
+ */
+function specFromOptions(options) {
+  const dataFormat = options.dataFormat === undefined ? 'NHWC' : options.dataFormat;
+  if (dataFormat !== 'NHWC' && dataFormat !== 'NCHW') throw new Error(`reference: dataFormat ${dataFormat}`);
+  const nchw = dataFormat === 'NCHW';
+  const hw = (four) => (nchw ? [four[2], four[3]] : [four[1], four[2]]);
+  const pair = (v, name) => {
+    if (typeof v === 'number') return [v, v];
+    if (v.length === 2) return [v[0], v[1]];
+    if (v.length === 4 && name === 'strides') return hw(v);
+    throw new Error(`reference: ${name} ${JSON.stringify(v)}`);
+  };
+  let padding;
+  if (typeof options.padding === 'string') padding = options.padding.toUpperCase();
+  else if (options.padding.length === 4) padding = hw(options.padding).map((p) => [p[0], p[1]]);
+  else throw new Error(`reference: padding ${JSON.stringify(options.padding)}`);
+  return {
+    strides: pair(options.strides, 'strides'),
+    dilations: options.dilations === undefined ? [1, 1] : pair(options.dilations, 'dilations'),
+    padding,
+    dataFormat,
+  };
+}
+
+/**
  * The layer's epilogue in float64, applied to a separableConv2dReference result:
  *   out = act(conv + bias[k]),  relu = max(v, 0),  relu6 = min(max(v, 0), 6)
  * where k is the output channel (the last axis in NHWC, axis 1 in NCHW). `bias`
@@ -153,10 +183,23 @@ function applyBiasActivation(result, bias, activation, dataFormat) {
   return { data: out, shape: result.shape.slice() };
 }
 
+/**
+ * The public call's result in float64: separableConv2d(x, dw, pw, options) with the
+ * options' bias and activation. Returns { data: Float64Array, shape }.
+ */
+function forwardReference(x, depthwise, pointwise, options) {
+  const spec = specFromOptions(options);
+  const raw = separableConv2dReference(x, depthwise, pointwise, spec);
+  return applyBiasActivation(raw, options.bias, options.activation, spec.dataFormat);
+}
+
 module.exports = {
   effectiveKernelSize,
   outputSizeAndPads,
   geometry,
+  layout,
+  specFromOptions,
   separableConv2dReference,
   applyBiasActivation,
+  forwardReference,
 };

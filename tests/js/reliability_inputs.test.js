@@ -9,7 +9,7 @@ const {
   init, separableConv2d, separableConv2dSync, createSeparableConv2d, SeparableConv2dError,
   dispose, getMemoryInfo,
 } = require('../../js/index.js');
-const { separableConv2dReference } = require('./reference');
+const { separableConv2dReference, specFromOptions } = require('./reference');
 const { mismatch } = require('./compare');
 const { mulberry32, randomTensor } = require('./random');
 const {
@@ -289,7 +289,7 @@ describe('NaN and +-Infinity in the input reach exactly the outputs whose window
 
   /** Which outputs' windows read input pixel (y, x): the [i, j] pairs, from the geometry alone. */
   function covering(y, x, inH, inW, KH, KW, options) {
-    const spec = referenceSpecOf(options);
+    const spec = specFromOptions(options);
     const { geometry } = require('./reference');
     const g = geometry(inH, inW, KH, KW, spec);
     const [sh, sw] = spec.strides;
@@ -309,14 +309,6 @@ describe('NaN and +-Infinity in the input reach exactly the outputs whose window
     return { hits, g };
   }
 
-  function referenceSpecOf(options) {
-    const pair = (v) => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : v);
-    const nchw = options.dataFormat === 'NCHW';
-    const padding = typeof options.padding === 'string' ? options.padding
-      : (nchw ? options.padding.slice(2) : options.padding.slice(1, 3));
-    return { strides: pair(options.strides), dilations: pair(options.dilations), padding, dataFormat: options.dataFormat || 'NHWC' };
-  }
-
   test.each(CONFIGS)('%s', async (name, xShape, KH, KW, M, O, options) => {
     const nchw = options.dataFormat === 'NCHW';
     const [N, C, H, W] = nchw ? xShape : [xShape[0], xShape[3], xShape[1], xShape[2]];
@@ -327,7 +319,7 @@ describe('NaN and +-Infinity in the input reach exactly the outputs whose window
     const dw = away(randomTensor(r, [KH, KW, C, M]));
     const pw = away(randomTensor(r, [1, 1, C * M, O]));
     const index = (b, y, xx, c) => (nchw ? ((b * C + c) * H + y) * W + xx : ((b * H + y) * W + xx) * C + c);
-    const spec = referenceSpecOf(options);
+    const spec = specFromOptions(options);
 
     // 1. One NaN pixel: NaN at exactly the outputs (every channel) whose window reads it.
     const [ny, nx] = [Math.floor(H / 2), W - 2];
