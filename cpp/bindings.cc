@@ -1,8 +1,8 @@
 // Embind surface: the operator, with buffers passed as wasm heap addresses. The JavaScript
 // wrapper validates arguments and owns every allocation; nothing here checks or allocates.
 //
-// SepConvParams cross as doubles that JavaScript writes at paramsAddress() (js/wasm_params.js),
-// not as an Embind value_object: Embind's glue walks a value_object's fields with for-in, which
+// SepConvParams and FilterShape cross as doubles that JavaScript writes at paramsAddress()
+// (js/wasm_params.js), not as an Embind value_object: Embind's glue walks a value_object's fields with for-in, which
 // also visits whatever enumerable properties a page added to Object.prototype, and then fails.
 #include <emscripten/bind.h>
 
@@ -14,6 +14,7 @@
 
 namespace {
 
+using sepconv::FilterShape;
 using sepconv::SepConvParams;
 using sepconv::SeparableConv2d;
 using sepconv::ThreadPool;
@@ -70,6 +71,16 @@ SepConvParams params_at(uintptr_t address) {
   return p;
 }
 
+// The fields in js/wasm_params.js's FILTER_FIELDS order, written to the same slot.
+FilterShape filter_shape_at(uintptr_t address) {
+  const double* v = at<const double>(address);
+  FilterShape f;
+  int32_t* ints[] = {&f.k_h, &f.k_w, &f.in_c, &f.multiplier, &f.out_c};
+  int i = 0;
+  for (int32_t* field : ints) *field = static_cast<int32_t>(v[i++]);
+  return f;
+}
+
 SeparableConv2d* new_op(uintptr_t params) { return new SeparableConv2d(params_at(params)); }
 
 // Sizes go to JavaScript as doubles: exact to 2^53, where a 32-bit size_t would wrap.
@@ -77,14 +88,14 @@ double workspace_bytes(const SeparableConv2d& op) {
   return static_cast<double>(op.workspace_bytes(threads()));
 }
 
-double packed_weights_bytes(uintptr_t params) {
-  return static_cast<double>(sepconv::packed_weights_bytes(params_at(params)));
+double packed_weights_bytes(uintptr_t filter_shape) {
+  return static_cast<double>(sepconv::packed_weights_bytes(filter_shape_at(filter_shape)));
 }
 
 // bias == 0 means no bias.
-void pack_weights(uintptr_t params, uintptr_t depthwise, uintptr_t pointwise, uintptr_t bias,
-                  uintptr_t packed) {
-  sepconv::pack_weights(params_at(params), at<const float>(depthwise), at<const float>(pointwise),
+void pack_weights(uintptr_t filter_shape, uintptr_t depthwise, uintptr_t pointwise,
+                  uintptr_t bias, uintptr_t packed) {
+  sepconv::pack_weights(filter_shape_at(filter_shape), at<const float>(depthwise), at<const float>(pointwise),
                         at<const float>(bias), at<float>(packed));
 }
 

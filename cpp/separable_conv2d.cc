@@ -16,11 +16,11 @@ constexpr size_t kAlign = 64;  // a cache line, so threads' scratch never shares
 
 uint64_t align_up(uint64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
-int32_t cm_stride(const SepConvParams& p) { return round_up(depthwise_channels(p), 4); }
+int32_t cm_stride(const FilterShape& f) { return round_up(depthwise_channels(f), 4); }
 
 // The packed depthwise weights come first, then the pointwise panels.
-uint64_t packed_depthwise_floats(const SepConvParams& p) {
-  return uint64_t{static_cast<uint32_t>(p.k_h)} * p.k_w * cm_stride(p);
+uint64_t packed_depthwise_floats(const FilterShape& f) {
+  return uint64_t{static_cast<uint32_t>(f.k_h)} * f.k_w * cm_stride(f);
 }
 
 // Pixels per pointwise tile: enough that each panel of pointwise weights is reused many times
@@ -35,21 +35,21 @@ constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
 }  // namespace
 
-uint64_t packed_weights_bytes(const SepConvParams& p) {
+uint64_t packed_weights_bytes(const FilterShape& f) {
   return sizeof(float) *
-         (packed_depthwise_floats(p) + packed_pointwise_floats(depthwise_channels(p), p.out_c));
+         (packed_depthwise_floats(f) + packed_pointwise_floats(depthwise_channels(f), f.out_c));
 }
 
-void pack_weights(const SepConvParams& p, const float* depthwise, const float* pointwise,
+void pack_weights(const FilterShape& f, const float* depthwise, const float* pointwise,
                   const float* bias, float* packed) {
-  pack_depthwise_f32(depthwise, p.k_h * p.k_w, depthwise_channels(p), cm_stride(p), packed);
-  pack_pointwise_f32(pointwise, bias, depthwise_channels(p), p.out_c,
-                     packed + packed_depthwise_floats(p));
+  pack_depthwise_f32(depthwise, f.k_h * f.k_w, depthwise_channels(f), cm_stride(f), packed);
+  pack_pointwise_f32(pointwise, bias, depthwise_channels(f), f.out_c,
+                     packed + packed_depthwise_floats(f));
 }
 
 SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
   cm_count_ = depthwise_channels(p_);
-  cm_stride_ = cm_stride(p_);
+  cm_stride_ = cm_stride(filter_shape(p_));
   span_ = int64_t{p_.out_w - 1} * p_.stride_w + int64_t{p_.k_w - 1} * p_.dilation_w + 1;
   column_stride_ = p_.out_w > 1 ? p_.stride_w : 1;
   column_dilation_ = p_.k_w > 1 ? p_.dilation_w : 1;
@@ -142,7 +142,7 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
   const int32_t first_k = first_panel * kPointwisePanel;
   const int32_t end_k = std::min(end_panel * kPointwisePanel, p_.out_c);
   const float* panel_weights =
-      packed + packed_depthwise_floats(p_) + packed_pointwise_floats(cm_count_, first_k);
+      packed + packed_depthwise_floats(filter_shape(p_)) + packed_pointwise_floats(cm_count_, first_k);
 
   int64_t ring_batch = -1;
   for (int64_t row = first_row; row < end_row;) {

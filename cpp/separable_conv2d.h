@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "filter_shape.h"
 #include "kernels/sepconv_params.h"
 #include "thread_pool.h"
 
@@ -19,12 +20,12 @@ namespace sepconv {
 // Sizes are exact in 64 bits even for buffers that could never be allocated (wasm32's size_t
 // would wrap), so the caller can refuse them before allocating anything.
 
-// Packed weights depend only on the filters (k_h, k_w, in_c, multiplier, out_c), so one packing
-// serves every input shape.
-uint64_t packed_weights_bytes(const SepConvParams& p);
+// Packed weights depend only on the filters' shape, so one packing serves every input shape. The
+// size does not depend on whether there is a bias: without one, the bias lanes hold zeros.
+uint64_t packed_weights_bytes(const FilterShape& f);
 
 // depthwise [KH,KW,C,M], pointwise [C*M,O] and bias [O] (or null) -> the layout the kernels read.
-void pack_weights(const SepConvParams& p, const float* depthwise, const float* pointwise,
+void pack_weights(const FilterShape& f, const float* depthwise, const float* pointwise,
                   const float* bias, float* packed);
 
 class SeparableConv2d {

@@ -9,7 +9,7 @@
 
 const { SeparableConv2dError, describe } = require('./errors');
 const {
-  parseOptions, checkInput, checkLayerInput, checkFilters, filterParams, prepareRun, checkRunOptions,
+  parseOptions, checkInput, checkLayerInput, checkFilters, filterShape, prepareRun, checkRunOptions,
   checkWasmTensorShape,
 } = require('./arguments');
 const { WasmTensor, isWasmTensor } = require('./wasm_tensor');
@@ -30,7 +30,7 @@ class SeparableConv2dLayer {
     this._owner = owner;
     this._opts = opts;
     this._filters = { ...filters, depthwise: null, pointwise: null, bias: null };  // packed now; keep no copies
-    this._heap = new HeapLayer(owner.module, opts, filters, filterParams(opts, filters), owner.newArray);
+    this._heap = new HeapLayer(owner.module, opts, filters, filterShape(filters), owner.newArray);
     const heap = this._heap;
     unreleased.register(this, () => owner.release(() => heap.dispose()), this);
   }

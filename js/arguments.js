@@ -253,9 +253,10 @@ function checkFilters(opts, depthwiseFilter, pointwiseFilter) {
   return { kH, kW, inC, multiplier, outC, depthwise: depthwise.data, pointwise: pointwise.data, bias };
 }
 
-/** The wasm operator's SepConvParams for the filters alone (packing needs nothing else). */
-function filterParams(opts, filters) {
-  return geometryParams(opts, filters, [0, 0, 0], [{ out: 0, before: 0 }, { out: 0, before: 0 }]);
+/** The filters' shape, all that packing the weights needs (cpp/filter_shape.h's FilterShape). */
+function filterShape(filters) {
+  const { kH, kW, inC, multiplier, outC } = filters;
+  return { kH, kW, inC, multiplier, outC };
 }
 
 function geometryParams(opts, filters, [batch, inH, inW], [rows, cols]) {
@@ -353,6 +354,6 @@ function readRunOptions(opts, runOptions, outputShape, input) {
 }
 
 module.exports = {
-  parseOptions, checkInput, checkLayerInput, checkFilters, filterParams, prepareRun, checkRunOptions,
+  parseOptions, checkInput, checkLayerInput, checkFilters, filterShape, prepareRun, checkRunOptions,
   checkWasmTensorShape,
 };

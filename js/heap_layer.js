@@ -81,16 +81,16 @@ class HeapLayer {
    * @param module the loaded wasm module
    * @param opts parsed options (arguments.parseOptions)
    * @param filters checked filters (arguments.checkFilters)
-   * @param params the filters' SepConvParams (arguments.filterParams)
+   * @param shape the filters' shape (arguments.filterShape), all that packing needs
    * @param newArray (length) => a new Float32Array for a result
    */
-  constructor(module, opts, filters, params, newArray) {
+  constructor(module, opts, filters, shape, newArray) {
     this.module = module;
     this.newArray = newArray;
     this.context = opts.context;
     const { depthwise, pointwise, bias } = filters;
     ensureHeadroom(module, this.context);
-    this.packed = allocate(module, this.context, module.packedWeightsBytes(params), 'the packed weights');
+    this.packed = allocate(module, this.context, module.packedWeightsBytes(shape), 'the packed weights');
     let block = null;
     try {
       const { kH, kW, inC, multiplier, outC } = filters;
@@ -100,7 +100,7 @@ class HeapLayer {
       if (bias) sizes.bias = 4 * outC;
       block = fillBlock(module, this.context, 'the filters', sizes, arrays);
       ensureHeadroom(module, this.context);
-      module.packWeights(params, block.at('depthwise'), block.at('pointwise'), bias ? block.at('bias') : 0, this.packed);
+      module.packWeights(shape, block.at('depthwise'), block.at('pointwise'), bias ? block.at('bias') : 0, this.packed);
     } catch (error) {
       module._free(this.packed);
       throw error;

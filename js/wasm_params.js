@@ -1,7 +1,8 @@
 'use strict';
 
 // SepConvParams (arguments.js's params objects) cross into C++ as 19 doubles written into a slot
-// in wasm memory, which cpp/bindings.cc reads. Embind's value_object, the obvious way, walks its
+// in wasm memory, which cpp/bindings.cc reads; a FilterShape (arguments.filterShape) as 5 doubles
+// in the same slot. Embind's value_object, the obvious way, walks its
 // fields with for-in in the generated glue, so a property a page added to Object.prototype broke
 // every call (TypeError: fields[fieldName].write is not a function).
 
@@ -11,25 +12,30 @@ const FIELDS = [
   'strideH', 'strideW', 'dilationH', 'dilationW', 'padTop', 'padLeft', 'nchw', 'outputMin', 'outputMax',
 ];
 
+// The order cpp/bindings.cc's filter_shape_at() reads.
+const FILTER_FIELDS = ['kH', 'kW', 'inC', 'multiplier', 'outC'];
+
 /**
- * Gives the loaded module's operator functions the params objects the wrapper passes
- * (new module.SeparableConv2d(params), module.packedWeightsBytes(params),
- * module.packWeights(params, ...)); the bindings themselves take the slot's address.
+ * Gives the loaded module's operator functions the objects the wrapper passes
+ * (new module.SeparableConv2d(params), module.packedWeightsBytes(filterShape),
+ * module.packWeights(filterShape, ...)); the bindings themselves take the slot's address.
  */
 function bindParams(module) {
   const address = module.paramsAddress();
-  const write = (params) => {
+  const writeFields = (fields, values) => {
     const heap = module.HEAPF64;  // read now: growing memory replaces the views
-    for (let i = 0; i < FIELDS.length; i += 1) heap[address / 8 + i] = params[FIELDS[i]];
+    for (let i = 0; i < fields.length; i += 1) heap[address / 8 + i] = values[fields[i]];
     return address;
   };
+  const write = (params) => writeFields(FIELDS, params);
+  const writeShape = (filterShape) => writeFields(FILTER_FIELDS, filterShape);
   const { SeparableConv2d, packedWeightsBytes, packWeights } = module;
   // Called with `new`: returning an object makes it the result.
   module.SeparableConv2d = function SeparableConv2dWithParams(params) {
     return new SeparableConv2d(write(params));
   };
-  module.packedWeightsBytes = (params) => packedWeightsBytes(write(params));
-  module.packWeights = (params, ...addresses) => packWeights(write(params), ...addresses);
+  module.packedWeightsBytes = (filterShape) => packedWeightsBytes(writeShape(filterShape));
+  module.packWeights = (filterShape, ...addresses) => packWeights(writeShape(filterShape), ...addresses);
   return module;
 }
 

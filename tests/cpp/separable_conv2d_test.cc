@@ -62,10 +62,10 @@ Weights random_weights(const SepConvParams& p, std::mt19937& rng) {
 // Packs as the bindings do, into a buffer of exactly the size asked for, so ASan sees any
 // overrun by the packer or, later, by the kernels reading it.
 std::vector<float> pack(const SepConvParams& p, const Weights& w) {
-  const size_t bytes = packed_weights_bytes(p);
+  const size_t bytes = packed_weights_bytes(filter_shape(p));
   EXPECT_EQ(bytes % sizeof(float), 0u);
   std::vector<float> packed(bytes / sizeof(float));
-  pack_weights(p, w.depthwise.data(), w.pointwise.data(), data_or_null(w.bias), packed.data());
+  pack_weights(filter_shape(p), w.depthwise.data(), w.pointwise.data(), data_or_null(w.bias), packed.data());
   return packed;
 }
 
@@ -252,9 +252,9 @@ TEST_F(SeparableConv2dTest, SlicesOfRowsMakeTheWholeResult) {
   }
 }
 
-// The bindings pack a layer's weights once and reuse them for every input shape, so packing
-// must depend on the filter fields alone. Shape B shares only A's filters; its batch, size,
-// stride, dilation, padding, layout and activation are drawn afresh.
+// The bindings pack a layer's weights once, from its FilterShape, and reuse them for every input
+// shape. Shape B shares only A's filters; its batch, size, stride, dilation, padding, layout and
+// activation are drawn afresh.
 TEST_F(SeparableConv2dTest, OnePackingServesEveryInputShape) {
   std::mt19937 rng(503);
   for (int iteration = 0; iteration < 100; ++iteration) {
@@ -269,12 +269,8 @@ TEST_F(SeparableConv2dTest, OnePackingServesEveryInputShape) {
       s.out_c = a.out_c;
       b = with_activation(make_params(s), random_activation(rng));
     } while (b.out_h < 1 || b.out_w < 1);
-    ASSERT_EQ(packed_weights_bytes(a), packed_weights_bytes(b)) << describe(a) << " / " << describe(b);
-
     const Weights w = random_weights(a, rng);
     const std::vector<float> packed = pack(a, w);
-    // Stated directly: packing with B's params writes the very same floats.
-    ASSERT_TRUE(all_near(packed, pack(b, w), "packing for " + describe(b), 0));
 
     for (const SepConvParams& p : {a, b}) {
       const std::vector<float> input = random_floats(input_floats(p), rng);

@@ -67,14 +67,12 @@ TEST(SizeLimits, WorkspaceOfAHugeDilationDoesNotWrap) {
 }
 
 TEST(SizeLimits, PackedWeightsOfHugeFiltersDoNotWrap) {
-  SepConvParams p = make_params(ConvSpec{});
-  p.k_h = 1 << 16;
-  p.k_w = 1 << 16;  // 2^32 taps: 16 GiB of depthwise weights for one channel
-  EXPECT_GE(packed_weights_bytes(p), sizeof(float) * (uint64_t{1} << 32));
-  p = make_params(ConvSpec{});
-  p.in_c = 1 << 16;
-  p.out_c = 1 << 16;  // a 2^32-float pointwise filter
-  EXPECT_GE(packed_weights_bytes(p), sizeof(float) * (uint64_t{1} << 32));
+  // 2^32 taps: 16 GiB of depthwise weights for one channel.
+  EXPECT_GE(packed_weights_bytes(FilterShape{1 << 16, 1 << 16, 1, 1, 1}),
+            sizeof(float) * (uint64_t{1} << 32));
+  // A 2^32-float pointwise filter.
+  EXPECT_GE(packed_weights_bytes(FilterShape{1, 1, 1 << 16, 1, 1 << 16}),
+            sizeof(float) * (uint64_t{1} << 32));
 }
 
 }  // namespace

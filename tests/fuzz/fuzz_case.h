@@ -156,10 +156,10 @@ inline std::string check(const Case& c, ThreadPool& pool) {
   const SepConvParams& p = c.p;
   const float* bias = test::data_or_null(c.bias);
 
-  const size_t packed_bytes = packed_weights_bytes(p);
+  const size_t packed_bytes = packed_weights_bytes(filter_shape(p));
   if (packed_bytes % sizeof(float) != 0) return test::describe(p) + ": packed size not whole floats";
   std::vector<float> packed(packed_bytes / sizeof(float));
-  pack_weights(p, c.depthwise.data(), c.pointwise.data(), bias, packed.data());
+  pack_weights(filter_shape(p), c.depthwise.data(), c.pointwise.data(), bias, packed.data());
 
   SeparableConv2d op(p);
   std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
