@@ -141,8 +141,8 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
   // The panels' output channels [first_k, end_k) and their packed weights.
   const int32_t first_k = first_panel * kPointwisePanel;
   const int32_t end_k = std::min(end_panel * kPointwisePanel, p_.out_c);
-  const float* panel_weights =
-      packed + packed_depthwise_floats(filter_shape(p_)) + packed_pointwise_floats(cm_count_, first_k);
+  const float* panel_weights = packed + packed_depthwise_floats(filter_shape(p_)) +
+                               packed_pointwise_floats(cm_count_, first_k);
 
   int64_t ring_batch = -1;
   for (int64_t row = first_row; row < end_row;) {

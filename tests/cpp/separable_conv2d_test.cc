@@ -17,35 +17,6 @@ namespace sepconv {
 namespace test {
 namespace {
 
-// Strides and dilations are never both above 1, as TensorFlow requires.
-ConvSpec random_spec(std::mt19937& rng) {
-  ConvSpec s;
-  s.batch = random_int(rng, 1, 3);
-  s.in_h = random_int(rng, 1, 20);
-  s.in_w = random_int(rng, 1, 20);
-  s.in_c = random_int(rng, 1, 9);
-  s.multiplier = random_int(rng, 1, 3);
-  s.out_c = random_int(rng, 1, 11);
-  s.k_h = random_int(rng, 1, 5);
-  s.k_w = random_int(rng, 1, 5);
-  if (random_int(rng, 0, 1) == 0) {
-    s.stride_h = random_int(rng, 1, 3);
-    s.stride_w = random_int(rng, 1, 3);
-  } else {
-    s.dilation_h = random_int(rng, 1, 3);
-    s.dilation_w = random_int(rng, 1, 3);
-  }
-  s.padding = static_cast<Padding>(random_int(rng, 0, 2));
-  if (s.padding == Padding::kExplicit) {
-    s.pad_top = random_int(rng, 0, 3);
-    s.pad_bottom = random_int(rng, 0, 3);
-    s.pad_left = random_int(rng, 0, 3);
-    s.pad_right = random_int(rng, 0, 3);
-  }
-  s.nchw = random_int(rng, 0, 1) == 1;
-  return s;
-}
-
 // The filters of one call; bias empty means none.
 struct Weights {
   std::vector<float> depthwise, pointwise, bias;
@@ -115,15 +86,6 @@ class SeparableConv2dTest : public ::testing::Test {
   // The last as on a page's main thread: the workers compute, the caller only waits.
   ThreadPool pools_[4] = {ThreadPool(1), ThreadPool(2), ThreadPool(3), ThreadPool(2, false)};
 };
-
-// A random geometry that fits (TF rejects the others before any kernel runs), with a random
-// activation.
-SepConvParams random_params(std::mt19937& rng) {
-  for (;;) {
-    const SepConvParams p = make_params(random_spec(rng));
-    if (p.out_h >= 1 && p.out_w >= 1) return with_activation(p, random_activation(rng));
-  }
-}
 
 TEST_F(SeparableConv2dTest, RandomConfigurationsMatchReference) {
   std::mt19937 rng(501);

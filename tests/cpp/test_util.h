@@ -195,6 +195,50 @@ inline std::vector<float> random_bias(size_t out_c, std::mt19937& rng) {
   return random_floats(out_c, rng);
 }
 
+// The ranges random_spec draws from (each from 1, pads from 0).
+struct SpecLimits {
+  int32_t batch = 3, size = 20, channels = 9, multiplier = 3, out_c = 11, kernel = 5, step = 3,
+          pad = 3;
+};
+
+// Strides and dilations are never both above 1, as TensorFlow requires.
+inline ConvSpec random_spec(std::mt19937& rng, const SpecLimits& l = {}) {
+  ConvSpec s;
+  s.batch = random_int(rng, 1, l.batch);
+  s.in_h = random_int(rng, 1, l.size);
+  s.in_w = random_int(rng, 1, l.size);
+  s.in_c = random_int(rng, 1, l.channels);
+  s.multiplier = random_int(rng, 1, l.multiplier);
+  s.out_c = random_int(rng, 1, l.out_c);
+  s.k_h = random_int(rng, 1, l.kernel);
+  s.k_w = random_int(rng, 1, l.kernel);
+  if (random_int(rng, 0, 1) == 0) {
+    s.stride_h = random_int(rng, 1, l.step);
+    s.stride_w = random_int(rng, 1, l.step);
+  } else {
+    s.dilation_h = random_int(rng, 1, l.step);
+    s.dilation_w = random_int(rng, 1, l.step);
+  }
+  s.padding = static_cast<Padding>(random_int(rng, 0, 2));
+  if (s.padding == Padding::kExplicit) {
+    s.pad_top = random_int(rng, 0, l.pad);
+    s.pad_bottom = random_int(rng, 0, l.pad);
+    s.pad_left = random_int(rng, 0, l.pad);
+    s.pad_right = random_int(rng, 0, l.pad);
+  }
+  s.nchw = random_int(rng, 0, 1) == 1;
+  return s;
+}
+
+// A random geometry that fits (TF rejects the others before any kernel runs), with a random
+// activation.
+inline SepConvParams random_params(std::mt19937& rng, const SpecLimits& limits = {}) {
+  for (;;) {
+    const SepConvParams p = make_params(random_spec(rng, limits));
+    if (p.out_h >= 1 && p.out_w >= 1) return with_activation(p, random_activation(rng));
+  }
+}
+
 inline std::vector<float> nans(size_t count) {
   return std::vector<float>(count, std::numeric_limits<float>::quiet_NaN());
 }
