@@ -1,34 +1,44 @@
 'use strict';
 
-// How a computation runs on the calling thread, once its buffers are in wasm memory
-// (HeapLayer.run's `compute`). Each returns the result array that allocateResult() made (or null),
-// synchronously or as a Promise; on a page allocateResult() may itself give a Promise.
+// How a computation runs on the calling thread, once its input is in wasm memory
+// (HeapLayer.run's `compute`). Each gets the operator, its buffers' addresses and `result`:
+// { allocate() (a new Float32Array for the result, a Promise of one on a page, or null when the
+// result stays in wasm memory), length, copy(array, from, to) (floats [from, to) of the result out
+// of wasm memory) }, and returns the filled array (or null), synchronously or as a Promise.
 //
 // Where the thread may block (Node.js, a worker): start the pool, make the result array while
-// it computes, join. On a browser page's main thread, which must never block for long:
+// it computes, join, copy out. On a browser page's main thread, which must never block for long:
 // - with threads, the pool's workers do all the work while the page waits for the pool's
 //   job counter without blocking (Atomics.waitAsync): one copy in, one copy out, one wake-up;
 // - without threads, the page computes itself, in slices of output rows of about 0.5 ms,
 //   yielding to the page's other tasks in between;
-// - a call too small to be worth a wake-up or a slice runs at once, in well under a millisecond.
+// - a call too small to be worth a wake-up or a slice runs at once, in well under a millisecond;
+// - the result is copied out in pieces, yielding between them: a 3.2 MB copy took 1-2 ms in one
+//   go in a Chromium trace. (The input is copied in at once, by the call itself, so that the call
+//   computes on the values it was given.)
 
 const { SeparableConv2dError } = require('./errors');
 
 /** Blocking: the calling thread starts the pool, allocates while it computes, and helps finish. */
-function computeBlocking(op, { input, packed, output, workspace }, allocateResult) {
+function computeBlocking(op, { input, packed, output, workspace }, result) {
   // join() must come before the block is freed, whatever happens here.
   op.start(input, packed, output, workspace);
+  let array;
   try {
-    return allocateResult();
+    array = result.allocate();
   } finally {
     op.join();
   }
+  if (array) result.copy(array, 0, result.length);
+  return array;
 }
 
 // Below this many multiply-adds (about 80 us on one thread) a call runs at once on the page.
 const IMMEDIATE_MACS = 2 ** 21;
 // A slice's target duration on a page's main thread: well under the 2 ms a page may be blocked.
 const SLICE_MS = 0.5;
+// The most floats a page copies out of wasm memory in one task: 1 MiB, about 0.3 ms here.
+const COPY_FLOATS_PER_TASK = 2 ** 18;
 // How fast one thread computes an operator before anything is measured (multiply-adds per ms):
 // low, so that the first slice is short even on the baseline build.
 const FIRST_GUESS_MACS_PER_MS = 1e6;
@@ -122,46 +132,63 @@ function learnSpeed(before, macs, ms) {
   return ms >= 0.3 ? macs / ms : Math.max(before, macs / (ms + 0.1));
 }
 
+/** Copies the result out in pieces of COPY_FLOATS_PER_TASK, yielding to the page between them. */
+async function copyOutOnPage(backend, result, array) {
+  for (let from = 0; from < result.length; from += COPY_FLOATS_PER_TASK) {
+    if (from > 0) {
+      await yieldToPage();
+      if (backend.disposed) throw disposedError();
+    }
+    result.copy(array, from, Math.min(result.length, from + COPY_FLOATS_PER_TASK));
+  }
+}
+
 /**
  * The computation on a page's main thread (see the top of this file). `backend` is the loaded
  * backend: { module, pooled (threads computing in the pool), disposed }.
  */
 function computeOnPage(backend, params) {
-  return async (op, { input, packed, output, workspace }, allocateResult) => {
-    const { module } = backend;
-    const rows = op.rows();
-    const perRow = macsPerRow(params);
-    if (backend.pooled && rows * perRow >= IMMEDIATE_MACS) {
-      const index = module.jobsDoneAddress() / 4;
-      const before = Atomics.load(module.HEAP32, index);
-      op.start(input, packed, output, workspace);
-      const result = allocateResult();
-      await changed(backend, index, before);
-      op.join();  // the job is done: this returns at once
-      return result;
-    }
-    const result = allocateResult();  // it may come from another thread meanwhile
-    // The checks and the copy in took part of this task already: a call of more than one slice
-    // starts them in a task of its own.
-    let macsPerMs = speeds.get(op) || FIRST_GUESS_MACS_PER_MS;
-    if (rows * perRow > SLICE_MS * macsPerMs) await yieldToPage();
-    let lastYield = performance.now();
-    for (let row = 0; row < rows;) {
-      if (backend.disposed) throw disposedError();
-      const sliceRows = Math.max(1, Math.min(rows - row, Math.floor((SLICE_MS * macsPerMs) / perRow)));
-      const t0 = performance.now();
-      op.runSlice(input, packed, output, workspace, row, row + sliceRows);
-      const t1 = performance.now();
-      macsPerMs = learnSpeed(macsPerMs, sliceRows * perRow, t1 - t0);
-      speeds.set(op, macsPerMs);
-      row += sliceRows;
-      if (row < rows && t1 - lastYield >= SLICE_MS / 2) {
-        await yieldToPage();
-        lastYield = performance.now();
-      }
-    }
-    return result;
+  return async (op, addresses, result) => {
+    const array = result.allocate();  // it may come from another thread meanwhile
+    await computeRowsOnPage(backend, params, op, addresses);
+    const filled = await array;
+    if (filled) await copyOutOnPage(backend, result, filled);
+    return filled;
   };
+}
+
+/** The operator's computation on a page, in the pool or in slices (see the top of this file). */
+async function computeRowsOnPage(backend, params, op, { input, packed, output, workspace }) {
+  const { module } = backend;
+  const rows = op.rows();
+  const perRow = macsPerRow(params);
+  if (backend.pooled && rows * perRow >= IMMEDIATE_MACS) {
+    const index = module.jobsDoneAddress() / 4;
+    const before = Atomics.load(module.HEAP32, index);
+    op.start(input, packed, output, workspace);
+    await changed(backend, index, before);
+    op.join();  // the job is done: this returns at once
+    return;
+  }
+  // The checks and the copy in took part of this task already: a call of more than one slice
+  // starts them in a task of its own.
+  let macsPerMs = speeds.get(op) || FIRST_GUESS_MACS_PER_MS;
+  if (rows * perRow > SLICE_MS * macsPerMs) await yieldToPage();
+  let lastYield = performance.now();
+  for (let row = 0; row < rows;) {
+    if (backend.disposed) throw disposedError();
+    const sliceRows = Math.max(1, Math.min(rows - row, Math.floor((SLICE_MS * macsPerMs) / perRow)));
+    const t0 = performance.now();
+    op.runSlice(input, packed, output, workspace, row, row + sliceRows);
+    const t1 = performance.now();
+    macsPerMs = learnSpeed(macsPerMs, sliceRows * perRow, t1 - t0);
+    speeds.set(op, macsPerMs);
+    row += sliceRows;
+    if (row < rows && t1 - lastYield >= SLICE_MS / 2) {
+      await yieldToPage();
+      lastYield = performance.now();
+    }
+  }
 }
 
 module.exports = {

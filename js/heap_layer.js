@@ -115,8 +115,9 @@ class HeapLayer {
    * Computes one prepared run (arguments.prepareRun). run.input is a Float32Array to copy in, or
    * the address of an input already in wasm memory. `output` is a checked Float32Array to copy
    * the result into, the address to compute it at, or undefined for a new Float32Array.
-   * `compute(op, addresses, allocateResult)` completes the computation (js/compute.js), synchronously
-   * or as a Promise; so does run(). It returns the Float32Array, or nothing for an address.
+   * `compute(op, addresses, result)` completes the computation and copies the result out
+   * (js/compute.js), synchronously or as a Promise; so does run(). It returns the Float32Array,
+   * or nothing for an address.
    */
   run({ params, input, outputShape }, output, compute) {
     const outputLength = outputShape.reduce((a, b) => a * b, 1);
@@ -132,11 +133,16 @@ class HeapLayer {
     };
     try {
       block = this.enter(input, inputLength, output, outputLength);
-      const finished = compute(this.op, block.addresses, () => (typeof output === 'number' ? null : output || this.newArray(outputLength)));
+      const start = block.addresses.output / 4;
+      const finished = compute(this.op, block.addresses, {
+        allocate: () => (typeof output === 'number' ? null : output || this.newArray(outputLength)),
+        length: outputLength,
+        // Read the heap's view at each copy: growing memory replaces it.
+        copy: (array, from, to) => array.set(this.module.HEAPF32.subarray(start + from, start + to), from),
+      });
       const finish = (result) => {
-        const value = this.leave(block, result, outputLength);
         cleanUp(false);
-        return value;
+        return result || undefined;
       };
       if (!(finished instanceof Promise)) return finish(finished);
       return finished.then(finish, (error) => {
@@ -182,15 +188,6 @@ class HeapLayer {
       workspace: block.at('workspace'),
     };
     return block;
-  }
-
-  /** Copies the output out into result (a Float32Array), unless it stays in wasm memory. */
-  leave(block, result, outputLength) {
-    if (!result) return undefined;
-    const start = block.addresses.output / 4;
-    // new + set(subarray) measured 2.5x faster than slice() on the shared heap (Node 20).
-    result.set(this.module.HEAPF32.subarray(start, start + outputLength));
-    return result;
   }
 
   releaseOp() {

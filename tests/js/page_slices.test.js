@@ -4,11 +4,13 @@
 // compute at a known speed on a fake clock, so the time each of the page's tasks would take is
 // exact: every row is computed once, in order, and no task between two yields takes more than
 // about a slice (0.5 ms), even when calls alternate between layers of very different speeds.
+// The result is then copied out of wasm memory in pieces, with the page's tasks between them.
 
 const { computeOnPage } = require('../../js/compute');
 
 let now = 0;
 let sinceYield = 0;  // fake ms computed in the current task of the page
+let yields = 0;
 
 // The page's message channel: each message is a task of its own, after the page's other tasks
 // (Node.js's own channel would deliver a port's messages in one batch).
@@ -19,6 +21,7 @@ class PageChannel {
     this.port2 = {
       postMessage: (data) => setImmediate(() => {
         sinceYield = 0;
+        yields += 1;
         port1.onmessage({ data });
       }),
     };
@@ -63,7 +66,7 @@ const backend = () => ({ module: {}, pooled: false, disposed: false });
 
 async function call(op) {
   sinceYield = 0;  // the call starts in a task of its own
-  const result = await computeOnPage(backend(), PARAMS)(op, {}, () => 'the result');
+  const result = await computeOnPage(backend(), PARAMS)(op, {}, { allocate: () => 'the result', length: 0, copy() {} });
   expect(result).toBe('the result');
   const covered = op.slices.map(([from, to], i) => from === (i === 0 ? 0 : op.slices[i - 1][1]) && to > from);
   expect(covered.every(Boolean)).toBe(true);
@@ -100,4 +103,32 @@ test('a call smaller than one slice computes at once, without a yield', async ()
   await call(op);
   await call(Object.assign(op, { slices: [] }));
   expect(op.slices).toEqual([[0, 4]]);
+});
+
+test('the result is copied out in pieces of at most 1 MiB, one per task, each float once', async () => {
+  const length = 2 ** 20 + 5;  // 4 MiB and a little
+  const pieces = [];
+  const result = {
+    allocate: () => Promise.resolve('the array'),  // as from the page's result worker
+    length,
+    copy(array, from, to) {
+      expect(array).toBe('the array');
+      pieces.push({ from, to, yieldsBefore: yields });
+    },
+  };
+  const array = await computeOnPage(backend(), PARAMS)(fakeOp(4, 1e7), {}, result);
+  expect(array).toBe('the array');
+  expect(pieces.map(({ from, to }) => [from, to])).toEqual([
+    [0, 2 ** 18], [2 ** 18, 2 ** 19], [2 ** 19, 3 * 2 ** 18], [3 * 2 ** 18, 2 ** 20], [2 ** 20, length]]);
+  pieces.slice(1).forEach((piece, i) => expect(piece.yieldsBefore).toBeGreaterThan(pieces[i].yieldsBefore));
+});
+
+test('a page disposed between two pieces of the copy: the call rejects with DISPOSED', async () => {
+  const page = backend();
+  const result = {
+    allocate: () => 'the array',
+    length: 2 ** 19,
+    copy() { page.disposed = true; },  // dispose() ran in the task before the next piece
+  };
+  await expect(computeOnPage(page, PARAMS)(fakeOp(4, 1e7), {}, result)).rejects.toMatchObject({ code: 'DISPOSED' });
 });
