@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include "kernels/dwconv_row_3x3_f32_simd128.h"
-#include "kernels/dwconv_row_5x5_f32_simd128.h"
-#include "kernels/dwconv_row_f32_simd128.h"
+#include "kernels/dwconv_row_select_f32_simd128.h"
 #include "kernels/pack_input_row_f32.h"
 #include "kernels/pack_weights_f32.h"
 #include "kernels/pointwise_f32_simd128.h"
@@ -171,13 +169,11 @@ void SeparableConv2d::depthwise_row(const float* image, const float* packed, int
                                     float* mid) const {
   const TensorStrides is = input_strides(p_);
   const size_t slot_floats = static_cast<size_t>(span_) * cm_stride_;
-  bool all_rows = true;
   for (int32_t di = 0; di < p_.k_h; ++di) {
     // In 64 bits: with enough padding, stride and dilation may each be near 2^31.
     const int64_t y = int64_t{i} * p_.stride_h + int64_t{di} * p_.dilation_h - p_.pad_top;
     if (y < 0 || y >= p_.in_h) {
       rows[di] = nullptr;
-      all_rows = false;
       continue;
     }
     const auto slot = static_cast<int32_t>(y % ring_rows_);
@@ -189,16 +185,8 @@ void SeparableConv2d::depthwise_row(const float* image, const float* packed, int
     }
     rows[di] = slot_data;
   }
-  if (all_rows && p_.k_h == 3 && p_.k_w == 3) {
-    dwconv_row_3x3_f32_simd128(rows, packed, p_.out_w, column_stride_, column_dilation_, cm_stride_,
-                               mid);
-  } else if (p_.k_w == 5) {
-    dwconv_row_5x5_f32_simd128(rows, p_.k_h, packed, p_.out_w, column_stride_, column_dilation_,
-                               cm_stride_, mid);
-  } else {
-    dwconv_row_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, column_stride_, column_dilation_,
-                           cm_stride_, mid);
-  }
+  dwconv_row_select_f32_simd128(rows, p_.k_h, p_.k_w, packed, p_.out_w, column_stride_,
+                                column_dilation_, cm_stride_, mid);
 }
 
 }  // namespace sepconv

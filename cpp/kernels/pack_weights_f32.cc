@@ -14,24 +14,40 @@ void pack_depthwise_f32(const float* depthwise, int32_t taps, int32_t cm_count, 
   }
 }
 
-void pack_pointwise_f32(const float* pointwise, const float* bias, int32_t cm_count, int32_t out_c,
-                        float* packed) {
-  for (int32_t k0 = 0; k0 < out_c; k0 += kPointwisePanel) {
-    const int32_t lanes = std::min(kPointwisePanel, out_c - k0);
+namespace {
+
+// Panels of the matrix m[row][lane] = weights[row*row_stride + lane*lane_stride] (rows x lanes),
+// kPointwisePanel lanes each, each panel its bias lanes (or zeros) then its rows.
+void pack_panels(const float* weights, ptrdiff_t row_stride, ptrdiff_t lane_stride,
+                 const float* bias, int32_t rows, int32_t lanes, float* packed) {
+  for (int32_t k0 = 0; k0 < lanes; k0 += kPointwisePanel) {
+    const int32_t live = std::min(kPointwisePanel, lanes - k0);
     if (bias != nullptr) {
-      std::copy(bias + k0, bias + k0 + lanes, packed);
+      std::copy(bias + k0, bias + k0 + live, packed);
     } else {
-      std::fill(packed, packed + lanes, 0.0f);
+      std::fill(packed, packed + live, 0.0f);
     }
-    std::fill(packed + lanes, packed + kPointwisePanel, 0.0f);
+    std::fill(packed + live, packed + kPointwisePanel, 0.0f);
     packed += kPointwisePanel;
-    for (int32_t cm = 0; cm < cm_count; ++cm) {
-      const float* src = pointwise + static_cast<size_t>(cm) * out_c + k0;
-      std::copy(src, src + lanes, packed);
-      std::fill(packed + lanes, packed + kPointwisePanel, 0.0f);
+    for (int32_t row = 0; row < rows; ++row) {
+      const float* src = weights + row * row_stride + k0 * lane_stride;
+      for (int32_t lane = 0; lane < live; ++lane) packed[lane] = src[lane * lane_stride];
+      std::fill(packed + live, packed + kPointwisePanel, 0.0f);
       packed += kPointwisePanel;
     }
   }
+}
+
+}  // namespace
+
+void pack_pointwise_f32(const float* pointwise, const float* bias, int32_t cm_count, int32_t out_c,
+                        float* packed) {
+  pack_panels(pointwise, out_c, 1, bias, cm_count, out_c, packed);
+}
+
+void pack_pointwise_transposed_f32(const float* pointwise, int32_t cm_count, int32_t out_c,
+                                   float* packed) {
+  pack_panels(pointwise, 1, out_c, nullptr, out_c, cm_count, packed);
 }
 
 }  // namespace sepconv

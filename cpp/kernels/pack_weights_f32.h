@@ -28,4 +28,12 @@ inline size_t packed_pointwise_floats(int32_t cm_count, int32_t out_c) {
 void pack_pointwise_f32(const float* pointwise, const float* bias, int32_t cm_count, int32_t out_c,
                         float* packed);
 
+// pointwise [cm_count][out_c] transposed, for the backward pass's d_mid = g * pointwise^T (the
+// same GEMM kernel with the roles of cm and k swapped): panels of kPointwisePanel depthwise
+// channels, each a zero bias row then one row per output channel:
+// packed[panel][1 + k][lane] = pointwise[(panel*kPointwisePanel + lane)*out_c + k], zero-filled
+// lanes past cm_count. packed_pointwise_floats(out_c, cm_count) floats.
+void pack_pointwise_transposed_f32(const float* pointwise, int32_t cm_count, int32_t out_c,
+                                   float* packed);
+
 }  // namespace sepconv

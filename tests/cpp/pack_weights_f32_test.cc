@@ -98,6 +98,29 @@ TEST(PackWeightsF32, PointwisePanelsOfEightLanes) {
   }
 }
 
+// The transposed packing against its header's formula, written as plain loops.
+TEST(PackWeightsF32, PointwiseTransposedPanelsOfEightDepthwiseChannels) {
+  std::mt19937 rng(203);
+  for (int iteration = 0; iteration < 500; ++iteration) {
+    const int32_t cm_count = random_int(rng, 1, 27);
+    const int32_t out_c = random_int(rng, 1, 30);
+    const std::vector<float> pointwise = random_floats(static_cast<size_t>(cm_count) * out_c, rng);
+    const int32_t panel_rows = out_c + 1;
+    std::vector<float> expected(packed_pointwise_floats(out_c, cm_count), 0.0f);
+    for (int32_t cm = 0; cm < cm_count; ++cm) {
+      const int32_t panel = cm / kPointwisePanel, lane = cm % kPointwisePanel;
+      for (int32_t k = 0; k < out_c; ++k) {
+        expected[(panel * panel_rows + 1 + k) * kPointwisePanel + lane] = pointwise[cm * out_c + k];
+      }
+    }
+    std::vector<float> actual = nans(expected.size());
+    pack_pointwise_transposed_f32(pointwise.data(), cm_count, out_c, actual.data());
+    std::ostringstream config;
+    config << "cm_count " << cm_count << " out_c " << out_c;
+    ASSERT_TRUE(all_near(expected, actual, config.str(), 0));
+  }
+}
+
 }  // namespace
 }  // namespace test
 }  // namespace sepconv

@@ -1,0 +1,278 @@
+#include "separable_conv2d_backward.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "kernels/dwconv_filter_grad_row_f32_simd128.h"
+#include "kernels/dwconv_input_grad_row_f32_simd128.h"
+#include "kernels/dwconv_row_select_f32_simd128.h"
+#include "kernels/mask_output_grad_f32.h"
+#include "kernels/outer_product_accumulate_f32_simd128.h"
+#include "kernels/pack_input_row_f32.h"
+#include "kernels/pack_weights_f32.h"
+#include "kernels/pointwise_f32_simd128.h"
+#include "kernels/unpack_input_grad_row_f32.h"
+
+namespace sepconv {
+namespace {
+
+constexpr size_t kAlign = 64;  // a cache line, so threads' scratch never shares one
+
+uint64_t align_up(uint64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+uint64_t packed_depthwise_floats(const FilterShape& f) {
+  return uint64_t{static_cast<uint32_t>(f.k_h)} * f.k_w * round_up(depthwise_channels(f), 4);
+}
+
+// Pixels per tile, as the forward pass: enough that the GEMMs reuse each weight many times.
+constexpr int32_t kTilePixels = 64;
+
+// A tile's rings of packed rows stay below this; past it, tiles of one row (the forward's ring).
+constexpr uint64_t kMaxRingBytes = uint64_t{1} << 20;
+
+// Channels per block: about a quarter of C*M (so two or three threads have blocks to share),
+// at most 64 (so a block's rows and tiles stay in cache), rounded up to whole panels of the
+// transposed pointwise weights (8) and whole input channels (M).
+int32_t block_channels(const SepConvParams& p) {
+  const int64_t cm = depthwise_channels(p);
+  const int64_t unit = int64_t{p.multiplier} / std::gcd(p.multiplier, 8) * 8;  // lcm(M, 8)
+  const int64_t target = std::min<int64_t>((cm + 3) / 4, 64);
+  const int64_t block = (target + unit - 1) / unit * unit;
+  // One block of every channel needs no alignment to M.
+  return static_cast<int32_t>(block >= cm ? (cm + 7) / 8 * 8 : block);
+}
+
+// Below this many multiply-adds a wake-up of the pool costs more than it saves.
+constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
+
+}  // namespace
+
+uint64_t backward_packed_weights_bytes(const FilterShape& f) {
+  return sizeof(float) *
+         (packed_depthwise_floats(f) + packed_pointwise_floats(f.out_c, depthwise_channels(f)));
+}
+
+void pack_backward_weights(const FilterShape& f, const float* depthwise, const float* pointwise,
+                           float* packed) {
+  const int32_t cm_count = depthwise_channels(f);
+  pack_depthwise_f32(depthwise, f.k_h * f.k_w, cm_count, round_up(cm_count, 4), packed);
+  pack_pointwise_transposed_f32(pointwise, cm_count, f.out_c, packed + packed_depthwise_floats(f));
+}
+
+SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : p_(params) {
+  cm_count_ = depthwise_channels(p_);
+  cm_stride_ = round_up(cm_count_, 4);
+  block_ = block_channels(p_);
+  g_stride_ = round_up(p_.out_c, 8);
+  span_ = int64_t{p_.out_w - 1} * p_.stride_w + int64_t{p_.k_w - 1} * p_.dilation_w + 1;
+  column_stride_ = p_.out_w > 1 ? p_.stride_w : 1;
+  column_dilation_ = p_.k_w > 1 ? p_.dilation_w : 1;
+  const uint64_t row_bytes = sizeof(float) * uint64_t(span_) * uint64_t(block_);
+  // The rows one tile of `tile` output rows reaches differ by less than this; never more rows
+  // than the image has.
+  auto window = [&](int64_t tile) {
+    return static_cast<int32_t>(std::min<int64_t>(
+        (tile - 1) * p_.stride_h + int64_t{p_.k_h - 1} * p_.dilation_h + 1, p_.in_h));
+  };
+  tile_rows_ = static_cast<int32_t>(std::max<int64_t>(
+      1, std::min<int64_t>((int64_t{kTilePixels} + p_.out_w - 1) / p_.out_w, p_.out_h)));
+  if (tile_rows_ > 1 && window(tile_rows_) * row_bytes > kMaxRingBytes) tile_rows_ = 1;
+  ring_rows_ = window(tile_rows_);
+
+  const uint64_t taps = uint64_t(p_.k_h) * uint64_t(p_.k_w);
+  const uint64_t tile_pixels = uint64_t(tile_rows_) * uint64_t(p_.out_w);
+  const uint64_t pointers_bytes = 2 * sizeof(float*) * uint64_t(p_.k_h);
+  const uint64_t tags_bytes = 2 * sizeof(int32_t) * uint64_t(ring_rows_);
+  weights_offset_ = align_up(pointers_bytes + tags_bytes);
+  d_depthwise_offset_ = weights_offset_ + align_up(sizeof(float) * taps * block_);
+  ring_offset_ = d_depthwise_offset_ + align_up(sizeof(float) * taps * block_);
+  d_ring_offset_ = ring_offset_ + align_up(uint64_t(ring_rows_) * row_bytes);
+  mid_offset_ = d_ring_offset_ + align_up(uint64_t(ring_rows_) * row_bytes);
+  d_mid_offset_ = mid_offset_ + align_up(sizeof(float) * tile_pixels * block_);
+  g_offset_ = d_mid_offset_ + align_up(sizeof(float) * tile_pixels * block_);
+  thread_bytes_ = g_offset_ + align_up(sizeof(float) * tile_pixels * g_stride_);
+}
+
+uint64_t SeparableConv2dBackward::workspace_bytes(int threads) const {
+  return thread_bytes_ * threads;
+}
+
+int32_t SeparableConv2dBackward::blocks() const { return (cm_count_ + block_ - 1) / block_; }
+
+void SeparableConv2dBackward::start(const BackwardTensors& tensors, const float* packed,
+                                    void* workspace, ThreadPool& pool) {
+  const int64_t macs = int64_t{p_.batch} * p_.out_h * p_.out_w *
+                       (2 * int64_t{p_.k_h} * p_.k_w + 2 * p_.out_c) * cm_count_;
+  const int threads = macs < kMinParallelMacs ? 1 : pool.threads();
+  // Only the first block sums the bias gradient: alone, it is all there is to do.
+  const bool bias_only = tensors.d_input == nullptr && tensors.d_depthwise == nullptr &&
+                         tensors.d_pointwise == nullptr;
+  Schedule schedule;
+  schedule.units = bias_only ? 1 : blocks();
+  schedule.min_chunk = threads == 1 ? schedule.units : 1;
+  schedule.record = &ways_;
+  job_ = Job{this, tensors, packed, static_cast<unsigned char*>(workspace)};
+  pool.start(schedule, &SeparableConv2dBackward::run_chunk, &job_);
+}
+
+void SeparableConv2dBackward::run(const BackwardTensors& tensors, const float* packed,
+                                  void* workspace, ThreadPool& pool) {
+  start(tensors, packed, workspace, pool);
+  pool.join();
+}
+
+void SeparableConv2dBackward::run_chunk(const void* context, int64_t begin, int64_t end,
+                                        int thread) {
+  const Job& job = *static_cast<const Job*>(context);
+  const SeparableConv2dBackward& op = *job.op;
+  // The caller allocated workspace_bytes(threads), so this offset fits in size_t.
+  unsigned char* scratch = job.workspace + static_cast<size_t>(thread * op.thread_bytes_);
+  for (int64_t block = begin; block < end; ++block) {
+    op.run_block(job.tensors, job.packed, scratch, static_cast<int32_t>(block));
+  }
+}
+
+void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* packed,
+                                        unsigned char* workspace, int32_t block) const {
+  // Pointers first: they need the strictest alignment (8 bytes on 64-bit hosts).
+  auto* rows = reinterpret_cast<const float**>(workspace);
+  auto* d_rows = reinterpret_cast<float**>(workspace + sizeof(float*) * p_.k_h);
+  auto* tags = reinterpret_cast<int32_t*>(workspace + 2 * sizeof(float*) * p_.k_h);
+  int32_t* d_tags = tags + ring_rows_;
+  auto at = [workspace](uint64_t offset) {
+    return reinterpret_cast<float*>(workspace + static_cast<size_t>(offset));
+  };
+  float* weights = at(weights_offset_);
+  float* d_depthwise = at(d_depthwise_offset_);
+  float* ring = at(ring_offset_);
+  float* d_ring = at(d_ring_offset_);
+  float* mid = at(mid_offset_);
+  float* d_mid = at(d_mid_offset_);
+  float* g = at(g_offset_);
+
+  const TensorStrides is = input_strides(p_);
+  const TensorStrides os = output_strides(p_);
+  const int32_t taps = p_.k_h * p_.k_w;
+  const int32_t c0 = block * block_;                       // the block's depthwise channels
+  const int32_t lanes = std::min(block_, cm_count_ - c0);  // [c0, c0 + lanes)
+  const int32_t q0 = c0 / p_.multiplier;                   // and input channels
+  const int32_t q_count = lanes / p_.multiplier;
+  const size_t slot_floats = static_cast<size_t>(span_) * block_;
+  const size_t tile_floats = static_cast<size_t>(tile_rows_) * p_.out_w * block_;
+  const auto span = static_cast<int32_t>(span_);
+  const bool want_mid = t.d_pointwise != nullptr;
+  const bool want_d_mid = t.d_input != nullptr || t.d_depthwise != nullptr;
+  float* d_bias = block == 0 ? t.d_bias : nullptr;
+
+  // The block's depthwise weights, its lanes of the packed [taps][cm_stride] (zero past C*M).
+  const int32_t packed_lanes = std::min(block_, cm_stride_ - c0);
+  for (int32_t tap = 0; tap < taps; ++tap) {
+    const float* src = packed + static_cast<size_t>(tap) * cm_stride_ + c0;
+    std::copy(src, src + packed_lanes, weights + static_cast<size_t>(tap) * block_);
+    std::fill(weights + static_cast<size_t>(tap) * block_ + packed_lanes,
+              weights + static_cast<size_t>(tap + 1) * block_, 0.0f);
+  }
+  // The GEMM writes only the block's lanes of d_mid; the rest stay zero, as the row kernels read
+  // them (times zero weights).
+  std::fill(d_mid, d_mid + tile_floats, 0.0f);
+  std::fill(d_depthwise, d_depthwise + static_cast<size_t>(taps) * block_, 0.0f);
+  if (t.d_pointwise != nullptr) {
+    std::fill(t.d_pointwise + static_cast<size_t>(c0) * p_.out_c,
+              t.d_pointwise + static_cast<size_t>(c0 + lanes) * p_.out_c, 0.0f);
+  }
+  if (d_bias != nullptr) std::fill(d_bias, d_bias + p_.out_c, 0.0f);
+  const float* transposed =
+      packed + packed_depthwise_floats(filter_shape(p_)) + packed_pointwise_floats(p_.out_c, c0);
+
+  for (int32_t b = 0; b < p_.batch; ++b) {
+    const float* image = t.input + b * is.n + q0 * is.c;
+    float* d_image = t.d_input != nullptr ? t.d_input + b * is.n + q0 * is.c : nullptr;
+    std::fill(tags, tags + 2 * ring_rows_, -1);
+    // rows[di]: the packed input row output row i reads through kernel row di (null in the
+    // padding), packed into the ring if it is not there yet. d_rows[di] likewise for the
+    // gradient rows, a new one zeroed.
+    auto point_rows = [&](int32_t i, bool input, bool gradient) {
+      for (int32_t di = 0; di < p_.k_h; ++di) {
+        // In 64 bits: with enough padding, stride and dilation may each be near 2^31.
+        const int64_t y = int64_t{i} * p_.stride_h + int64_t{di} * p_.dilation_h - p_.pad_top;
+        const bool inside = y >= 0 && y < p_.in_h;
+        const auto slot = static_cast<size_t>(inside ? y % ring_rows_ : 0);
+        if (input) {
+          rows[di] = inside ? ring + slot * slot_floats : nullptr;
+          if (inside && tags[slot] != y) {
+            pack_input_row_f32(image + y * is.h, is.w, is.c, p_.in_w, q_count, p_.multiplier,
+                               p_.pad_left, span, block_, ring + slot * slot_floats);
+            tags[slot] = static_cast<int32_t>(y);
+          }
+        }
+        if (gradient) {
+          d_rows[di] = inside ? d_ring + slot * slot_floats : nullptr;
+          if (inside && d_tags[slot] != y) {
+            std::fill(d_ring + slot * slot_floats, d_ring + (slot + 1) * slot_floats, 0.0f);
+            d_tags[slot] = static_cast<int32_t>(y);
+          }
+        }
+      }
+    };
+    // Writes input-gradient rows [next_row, end) to dx: no later output row reaches them.
+    int64_t next_row = 0;
+    auto flush = [&](int64_t end) {
+      for (; next_row < std::min<int64_t>(end, p_.in_h); ++next_row) {
+        const auto slot = static_cast<size_t>(next_row % ring_rows_);
+        unpack_input_grad_row_f32(d_tags[slot] == next_row ? d_ring + slot * slot_floats : nullptr,
+                                  span, block_, p_.pad_left, p_.in_w, q_count, p_.multiplier,
+                                  d_image + next_row * is.h, is.w, is.c);
+      }
+    };
+
+    for (int32_t i0 = 0; i0 < p_.out_h; i0 += tile_rows_) {
+      const int32_t tile = std::min(tile_rows_, p_.out_h - i0);
+      const int32_t pixels = tile * p_.out_w;
+      const size_t row_floats = static_cast<size_t>(p_.out_w) * block_;
+      if (d_image != nullptr) flush(int64_t{i0} * p_.stride_h - p_.pad_top);
+      if (want_mid) {
+        for (int32_t r = 0; r < tile; ++r) {
+          point_rows(i0 + r, true, false);
+          dwconv_row_select_f32_simd128(rows, p_.k_h, p_.k_w, weights, p_.out_w, column_stride_,
+                                        column_dilation_, block_, mid + r * row_floats);
+        }
+      }
+      const ptrdiff_t out_at = b * os.n + i0 * os.h;
+      mask_output_grad_f32(t.output + out_at, t.d_output + out_at, pixels, p_.out_c, os.w, os.c,
+                           p_.output_min, p_.output_max, g, g_stride_, d_bias);
+      if (want_mid) {
+        outer_product_accumulate_f32_simd128(mid, pixels, block_, lanes, g, g_stride_, p_.out_c,
+                                             t.d_pointwise + static_cast<size_t>(c0) * p_.out_c,
+                                             p_.out_c);
+      }
+      if (!want_d_mid) continue;
+      const float inf = std::numeric_limits<float>::infinity();
+      pointwise_f32_simd128(g, pixels, g_stride_, p_.out_c, transposed, lanes, -inf, inf, d_mid,
+                            block_, 1);
+      for (int32_t r = 0; r < tile; ++r) {
+        point_rows(i0 + r, t.d_depthwise != nullptr, d_image != nullptr);
+        const float* d_mid_row = d_mid + r * row_floats;
+        if (t.d_depthwise != nullptr) {
+          dwconv_filter_grad_row_f32_simd128(rows, p_.k_h, p_.k_w, d_mid_row, p_.out_w,
+                                             column_stride_, column_dilation_, block_, d_depthwise);
+        }
+        if (d_image != nullptr) {
+          dwconv_input_grad_row_f32_simd128(d_rows, p_.k_h, p_.k_w, weights, d_mid_row, p_.out_w,
+                                            column_stride_, column_dilation_, block_);
+        }
+      }
+    }
+    if (d_image != nullptr) flush(p_.in_h);
+  }
+
+  if (t.d_depthwise != nullptr) {
+    for (int32_t tap = 0; tap < taps; ++tap) {
+      const float* src = d_depthwise + static_cast<size_t>(tap) * block_;
+      std::copy(src, src + lanes, t.d_depthwise + static_cast<size_t>(tap) * cm_count_ + c0);
+    }
+  }
+}
+
+}  // namespace sepconv

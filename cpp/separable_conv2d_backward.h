@@ -1,0 +1,95 @@
+// The fused backward pass of the separable convolution: the gradients of L = sum(dy * y) with
+// respect to the input, both filters and the bias (the formulas are in
+// kernels/separable_conv2d_backward_reference.h), each computed only when wanted.
+//
+// Work is split by blocks of depthwise channels (whole channels of the input: a block holds
+// every multiplier copy of its input channels). The depthwise convolution works per channel, so
+// a block needs nothing from the others: for its channels it recomputes the depthwise output
+// tile by tile from packed input rows (the forward's row kernels and packing), masks dy by the
+// activation into g, and computes d_mid = g * pw^T (the forward's pointwise GEMM kernel on
+// transposed weights), d_pointwise += mid^T * g, the depthwise filter's gradient (accumulated in
+// the thread's workspace, written once at the block's end) and the input's gradient (a transposed
+// depthwise pass into a ring of padded input-gradient rows, each written to dx once no later
+// output row reaches it). The first block also sums g into d_bias. The full [N,OH,OW,C*M]
+// intermediate never exists, every gradient element is written by exactly one block, and each
+// sums its terms in a fixed order: results are bitwise the same on any number of threads and
+// from run to run, with no reduction step.
+//
+// The caller owns all memory, as for SeparableConv2d.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "filter_shape.h"
+#include "kernels/sepconv_params.h"
+#include "thread_pool.h"
+
+namespace sepconv {
+
+// The backward pass's packed weights: the depthwise weights as pack_weights packs them, then the
+// pointwise weights transposed (pack_pointwise_transposed_f32). Exact in 64 bits.
+uint64_t backward_packed_weights_bytes(const FilterShape& f);
+
+// depthwise [KH,KW,C,M] and pointwise [C*M,O] -> the layout the backward kernels read. The bias
+// plays no part: the forward output y already holds its effect.
+void pack_backward_weights(const FilterShape& f, const float* depthwise, const float* pointwise,
+                           float* packed);
+
+// One backward call's tensors. A gradient that is not wanted is null.
+struct BackwardTensors {
+  const float* input;     // x, in the params' layout (NHWC or NCHW)
+  const float* output;    // y, the forward output, read for the activation's mask
+  const float* d_output;  // dy, in the output's layout
+  float* d_input;         // the input's shape and layout
+  float* d_depthwise;     // [KH,KW,C,M]
+  float* d_pointwise;     // [C*M,O]
+  float* d_bias;          // [O]
+};
+
+class SeparableConv2dBackward {
+ public:
+  explicit SeparableConv2dBackward(const SepConvParams& params);
+
+  uint64_t workspace_bytes(int threads) const;
+
+  // packed by pack_backward_weights; workspace of workspace_bytes(pool.threads()). start() sets
+  // the pool's workers going and returns; pool.join() completes the computation. The buffers
+  // must stay valid, and this operator must not start again, until then. run() is both.
+  void start(const BackwardTensors& tensors, const float* packed, void* workspace,
+             ThreadPool& pool);
+  void run(const BackwardTensors& tensors, const float* packed, void* workspace, ThreadPool& pool);
+
+  int32_t blocks() const;  // channel blocks, the units the pool's threads share
+
+ private:
+  struct Job {
+    const SeparableConv2dBackward* op;
+    BackwardTensors tensors;
+    const float* packed;
+    unsigned char* workspace;
+  };
+  static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
+
+  // Every wanted gradient of channel block `block`, with one thread's workspace.
+  void run_block(const BackwardTensors& t, const float* packed, unsigned char* workspace,
+                 int32_t block) const;
+
+  SepConvParams p_;
+  int32_t cm_count_;       // depthwise channels, C*M
+  int32_t cm_stride_;      // of the packed depthwise weights
+  int32_t block_;          // depthwise channels per block: a multiple of 8 and of M
+  int32_t g_stride_;       // floats per pixel of the masked output gradient: O rounded up to 8
+  int64_t span_;           // padded input pixels one output row reads
+  int32_t tile_rows_;      // output rows per tile
+  int32_t ring_rows_;      // padded rows of input (and of input gradient) a tile reaches
+  int32_t column_stride_;  // as SeparableConv2d's: 1 where only one column or tap exists
+  int32_t column_dilation_;
+  // Byte offsets inside one thread's workspace.
+  uint64_t weights_offset_, d_depthwise_offset_, ring_offset_, d_ring_offset_, mid_offset_,
+      d_mid_offset_, g_offset_, thread_bytes_;
+  Job job_{};
+  WayRecord ways_;
+};
+
+}  // namespace sepconv

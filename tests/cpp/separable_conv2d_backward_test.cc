@@ -1,0 +1,233 @@
+// The fused backward operator against the backward oracle, over random geometries, biases,
+// activations and subsets of the gradients, with 1, 2 and 3 threads; and its results bitwise
+// the same on every pool.
+#include "separable_conv2d_backward.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "separable_conv2d_backward_reference.h"
+#include "test_util.h"
+
+namespace sepconv {
+namespace test {
+namespace {
+
+// One backward call's inputs; y is the forward oracle's output for them.
+struct Call {
+  SepConvParams p;
+  std::vector<float> input, depthwise, pointwise, y, dy;
+};
+
+Call random_call(const SepConvParams& p, std::mt19937& rng) {
+  Call c{p,
+         random_floats(input_floats(p), rng),
+         random_floats(depthwise_floats(p), rng),
+         random_floats(pointwise_floats(p), rng),
+         {},
+         random_floats(output_floats(p), rng)};
+  // Scaled so that relu6's upper bound and the arbitrary clamps clip some outputs too.
+  for (float& w : c.pointwise) w *= 2.0f;
+  c.y = reference_output(p, c.input, c.depthwise, c.pointwise, random_bias(p.out_c, rng));
+  return c;
+}
+
+// Which gradients a call asks for.
+struct Wanted {
+  bool input = true, depthwise = true, pointwise = true, bias = true;
+  std::string describe() const {
+    return std::string(", gradients") + (input ? " x" : "") + (depthwise ? " dw" : "") +
+           (pointwise ? " pw" : "") + (bias ? " bias" : "");
+  }
+};
+
+// Every gradient, NaN where not wanted (and prefilled with NaN where wanted: an element the
+// operator forgot fails).
+struct Gradients {
+  std::vector<float> input, depthwise, pointwise, bias;
+  std::vector<const std::vector<float>*> all() const {
+    return {&input, &depthwise, &pointwise, &bias};
+  }
+};
+
+Gradients nan_gradients(const SepConvParams& p) {
+  return {nans(input_floats(p)), nans(depthwise_floats(p)), nans(pointwise_floats(p)),
+          nans(p.out_c)};
+}
+
+float* wanted(bool want, std::vector<float>& values) { return want ? values.data() : nullptr; }
+
+Gradients oracle(const Call& c, const Wanted& w) {
+  Gradients g = nan_gradients(c.p);
+  separable_conv2d_backward_reference(c.p, c.input.data(), c.depthwise.data(), c.pointwise.data(),
+                                      c.y.data(), c.dy.data(), wanted(w.input, g.input),
+                                      wanted(w.depthwise, g.depthwise),
+                                      wanted(w.pointwise, g.pointwise), wanted(w.bias, g.bias));
+  return g;
+}
+
+// Packs and runs as the bindings will, every buffer of exactly the size asked for.
+Gradients run_operator(const Call& c, const Wanted& w, ThreadPool& pool) {
+  const FilterShape f = filter_shape(c.p);
+  const uint64_t packed_bytes = backward_packed_weights_bytes(f);
+  EXPECT_EQ(packed_bytes % sizeof(float), 0u);
+  std::vector<float> packed(packed_bytes / sizeof(float));
+  pack_backward_weights(f, c.depthwise.data(), c.pointwise.data(), packed.data());
+  SeparableConv2dBackward op(c.p);
+  std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
+  Gradients g = nan_gradients(c.p);
+  const BackwardTensors tensors{c.input.data(),
+                                c.y.data(),
+                                c.dy.data(),
+                                wanted(w.input, g.input),
+                                wanted(w.depthwise, g.depthwise),
+                                wanted(w.pointwise, g.pointwise),
+                                wanted(w.bias, g.bias)};
+  op.run(tensors, packed.data(), workspace.data(), pool);
+  return g;
+}
+
+// Sums of up to a few thousand float products against double ones.
+constexpr double kBackwardTolerance = 1e-4;
+
+class SeparableConv2dBackwardTest : public ::testing::Test {
+ protected:
+  // The operator on every pool against the oracle, and bitwise equal across the pools.
+  ::testing::AssertionResult matches_oracle(const Call& c, const Wanted& w) {
+    const Gradients expected = oracle(c, w);
+    const std::string config = describe(c.p) + w.describe();
+    const Gradients first = run_operator(c, w, pools_[0]);
+    const char* names[] = {"dx", "d_depthwise", "d_pointwise", "d_bias"};
+    for (ThreadPool& pool : pools_) {
+      const Gradients actual = &pool == &pools_[0] ? first : run_operator(c, w, pool);
+      const std::string on = config + ", " + std::to_string(pool.threads()) + " threads: ";
+      for (int k = 0; k < 4; ++k) {
+        ::testing::AssertionResult result =
+            all_near(*expected.all()[k], *actual.all()[k], on + names[k], kBackwardTolerance);
+        if (!result) return result;
+        result = all_near(*first.all()[k], *actual.all()[k], on + names[k] + " as on 1 thread", 0);
+        if (!result) return result;
+      }
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  ThreadPool pools_[4] = {ThreadPool(1), ThreadPool(2), ThreadPool(3), ThreadPool(2, false)};
+};
+
+Wanted random_wanted(std::mt19937& rng) {
+  Wanted w;
+  if (random_int(rng, 0, 1) == 0) return w;  // half the time all, else any non-empty subset
+  do {
+    w.input = random_int(rng, 0, 1) == 1;
+    w.depthwise = random_int(rng, 0, 1) == 1;
+    w.pointwise = random_int(rng, 0, 1) == 1;
+    w.bias = random_int(rng, 0, 1) == 1;
+  } while (!(w.input || w.depthwise || w.pointwise || w.bias));
+  return w;
+}
+
+TEST_F(SeparableConv2dBackwardTest, RandomConfigurationsMatchOracle) {
+  std::mt19937 rng(1303);
+  for (int tested = 0; tested < 300; ++tested) {
+    const SepConvParams p = random_params(rng);
+    ASSERT_TRUE(matches_oracle(random_call(p, rng), random_wanted(rng)));
+  }
+}
+
+// Many channels, so several blocks share the threads (M = 3: blocks of whole input channels).
+TEST_F(SeparableConv2dBackwardTest, ManyChannelBlocks) {
+  std::mt19937 rng(1304);
+  SpecLimits wide;
+  wide.channels = 80;
+  wide.out_c = 40;
+  wide.size = 12;
+  for (int tested = 0; tested < 40; ++tested) {
+    const SepConvParams p = random_params(rng, wide);
+    ASSERT_TRUE(matches_oracle(random_call(p, rng), random_wanted(rng)));
+  }
+}
+
+// Strides and dilations near 2^31, legal with enough padding; the rows stay narrow, so the
+// buffers stay small.
+TEST_F(SeparableConv2dBackwardTest, HugeStridesAndDilations) {
+  constexpr int32_t kHuge = INT32_MAX;
+  ConvSpec dilated;  // kernel rows 2^31-1 apart: the second row reads the image
+  dilated.in_h = 3;
+  dilated.in_w = 5;
+  dilated.in_c = 3;
+  dilated.multiplier = 2;
+  dilated.out_c = 5;
+  dilated.k_h = 2;
+  dilated.k_w = 3;
+  dilated.dilation_h = kHuge - 1;
+  dilated.padding = Padding::kExplicit;
+  dilated.pad_top = kHuge - 1;
+  ConvSpec strided = dilated;  // two output rows 2^31-1 apart: the second in the padding
+  strided.dilation_h = 1;
+  strided.stride_h = kHuge;
+  strided.stride_w = kHuge;
+  strided.pad_top = 1;
+  strided.pad_bottom = kHuge;
+  ConvSpec same = strided;  // SAME: one output pixel
+  same.padding = Padding::kSame;
+  same.nchw = true;
+  std::mt19937 rng(1305);
+  for (const ConvSpec& spec : {dilated, strided, same}) {
+    for (const Activation& activation : {linear(), relu(), relu6()}) {
+      const SepConvParams p = with_activation(make_params(spec), activation);
+      ASSERT_GE(p.out_h, 1) << describe(p);
+      ASSERT_GE(p.out_w, 1) << describe(p);
+      EXPECT_TRUE(matches_oracle(random_call(p, rng), Wanted{}));
+    }
+  }
+}
+
+// A batch of 0: zero filter gradients and nothing written to the (empty) dx.
+TEST_F(SeparableConv2dBackwardTest, EmptyBatchGivesZeroFilterGradients) {
+  std::mt19937 rng(1306);
+  for (int tested = 0; tested < 20; ++tested) {
+    SepConvParams p = random_params(rng);
+    p.batch = 0;
+    const Call c = random_call(p, rng);
+    const Gradients g = run_operator(c, Wanted{}, pools_[tested % 4]);
+    EXPECT_TRUE(g.input.empty());
+    EXPECT_TRUE(all_near(std::vector<float>(g.depthwise.size()), g.depthwise, describe(p), 0));
+    EXPECT_TRUE(all_near(std::vector<float>(g.pointwise.size()), g.pointwise, describe(p), 0));
+    EXPECT_TRUE(all_near(std::vector<float>(g.bias.size()), g.bias, describe(p), 0));
+  }
+}
+
+// MobileNet-sized layers: several tiles per image, rows split into tiles, blocks on threads.
+TEST_F(SeparableConv2dBackwardTest, LargeConfigurations) {
+  ConvSpec wide;
+  wide.in_h = 28;
+  wide.in_w = 28;
+  wide.in_c = 64;
+  wide.k_h = 3;
+  wide.k_w = 3;
+  wide.out_c = 48;
+  wide.padding = Padding::kSame;
+  ConvSpec strided = wide;
+  strided.batch = 2;
+  strided.stride_h = 2;
+  strided.stride_w = 2;
+  strided.k_h = 5;
+  strided.k_w = 5;
+  strided.multiplier = 2;
+  strided.nchw = true;
+  std::mt19937 rng(1307);
+  for (const ConvSpec& spec : {wide, strided}) {
+    const SepConvParams p = with_activation(make_params(spec), relu6());
+    EXPECT_TRUE(matches_oracle(random_call(p, rng), Wanted{}));
+  }
+}
+
+}  // namespace
+}  // namespace test
+}  // namespace sepconv
