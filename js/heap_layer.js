@@ -203,4 +203,4 @@ class HeapLayer {
   }
 }
 
-module.exports = { HeapLayer, allocate };
+module.exports = { HeapLayer, allocate, fillBlock };

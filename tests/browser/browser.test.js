@@ -172,15 +172,16 @@ const CONCURRENT_CONFIGS = Array.from({ length: 200 }, (_, i) => drawConfig(9000
   N: [1, 2], H: [1, 12], W: [1, 12], C: [1, 6], M: [1, 3], O: [1, 6], K: [1, 3],
 }));
 
-test.each([true, false])('200 concurrent separableConv2d promises all resolve to the reference (isolated: %p)', async (isolated) => {
+test.each([true, false])('200 concurrent layer.run calls, inputs overwritten once made, all resolve to the reference and free their memory (isolated: %p)', async (isolated) => {
   await withPage(isolated, async ({ page, consoleErrors }) => {
     const cases = CONCURRENT_CONFIGS.map((cfg) => {
       const t = tensorsFor(cfg);
       return { x: plain(t.x), depthwise: plain(t.depthwise), pointwise: plain(t.pointwise), options: apiOptions(cfg) };
     });
-    const { results } = await page.evaluate((c) => window.runConcurrently(c), cases);
+    const { results, heapReturned } = await page.evaluate((c) => window.runConcurrently(c), cases);
     expect(results).toHaveLength(200);
     expectMatchesReference(results, CONCURRENT_CONFIGS);
+    expect(heapReturned).toBe(true);
     expect(consoleErrors).toEqual([]);
   });
 });
