@@ -8,7 +8,7 @@
 #include "kernels/dwconv_filter_grad_row_f32_simd128.h"
 #include "kernels/dwconv_input_grad_row_f32_simd128.h"
 #include "kernels/dwconv_row_select_f32_simd128.h"
-#include "kernels/mask_output_grad_f32.h"
+#include "kernels/mask_output_grad_f32_simd128.h"
 #include "kernels/outer_product_accumulate_f32_simd128.h"
 #include "kernels/pack_input_row_f32.h"
 #include "kernels/pack_weights_f32.h"
@@ -32,13 +32,13 @@ constexpr int32_t kTilePixels = 64;
 // A tile's rings of packed rows stay below this; past it, tiles of one row (the forward's ring).
 constexpr uint64_t kMaxRingBytes = uint64_t{1} << 20;
 
-// Channels per block: about a quarter of C*M (so two or three threads have blocks to share),
-// at most 64 (so a block's rows and tiles stay in cache), rounded up to whole panels of the
-// transposed pointwise weights (8) and whole input channels (M).
-int32_t block_channels(const SepConvParams& p) {
+// Channels per block for `threads` threads: C*M shared among them, at most 64 (so a block's rows
+// and tiles stay in cache), rounded up to whole panels of the transposed pointwise weights (8)
+// and whole input channels (M). One thread takes the largest blocks, which the workspace fits.
+int32_t block_channels(const SepConvParams& p, int threads) {
   const int64_t cm = depthwise_channels(p);
   const int64_t unit = int64_t{p.multiplier} / std::gcd(p.multiplier, 8) * 8;  // lcm(M, 8)
-  const int64_t target = std::min<int64_t>((cm + 3) / 4, 64);
+  const int64_t target = std::min<int64_t>((cm + threads - 1) / threads, 64);
   const int64_t block = (target + unit - 1) / unit * unit;
   // One block of every channel needs no alignment to M.
   return static_cast<int32_t>(block >= cm ? (cm + 7) / 8 * 8 : block);
@@ -64,12 +64,12 @@ void pack_backward_weights(const FilterShape& f, const float* depthwise, const f
 SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : p_(params) {
   cm_count_ = depthwise_channels(p_);
   cm_stride_ = round_up(cm_count_, 4);
-  block_ = block_channels(p_);
+  max_block_ = block_channels(p_, 1);
   g_stride_ = round_up(p_.out_c, 8);
   span_ = int64_t{p_.out_w - 1} * p_.stride_w + int64_t{p_.k_w - 1} * p_.dilation_w + 1;
   column_stride_ = p_.out_w > 1 ? p_.stride_w : 1;
   column_dilation_ = p_.k_w > 1 ? p_.dilation_w : 1;
-  const uint64_t row_bytes = sizeof(float) * uint64_t(span_) * uint64_t(block_);
+  const uint64_t row_bytes = sizeof(float) * uint64_t(span_) * uint64_t(max_block_);
   // The rows one tile of `tile` output rows reaches differ by less than this; never more rows
   // than the image has.
   auto window = [&](int64_t tile) {
@@ -86,12 +86,12 @@ SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : 
   const uint64_t pointers_bytes = 2 * sizeof(float*) * uint64_t(p_.k_h);
   const uint64_t tags_bytes = 2 * sizeof(int32_t) * uint64_t(ring_rows_);
   weights_offset_ = align_up(pointers_bytes + tags_bytes);
-  d_depthwise_offset_ = weights_offset_ + align_up(sizeof(float) * taps * block_);
-  ring_offset_ = d_depthwise_offset_ + align_up(sizeof(float) * taps * block_);
+  d_depthwise_offset_ = weights_offset_ + align_up(sizeof(float) * taps * max_block_);
+  ring_offset_ = d_depthwise_offset_ + align_up(sizeof(float) * taps * max_block_);
   d_ring_offset_ = ring_offset_ + align_up(uint64_t(ring_rows_) * row_bytes);
   mid_offset_ = d_ring_offset_ + align_up(uint64_t(ring_rows_) * row_bytes);
-  d_mid_offset_ = mid_offset_ + align_up(sizeof(float) * tile_pixels * block_);
-  g_offset_ = d_mid_offset_ + align_up(sizeof(float) * tile_pixels * block_);
+  d_mid_offset_ = mid_offset_ + align_up(sizeof(float) * tile_pixels * max_block_);
+  g_offset_ = d_mid_offset_ + align_up(sizeof(float) * tile_pixels * max_block_);
   thread_bytes_ = g_offset_ + align_up(sizeof(float) * tile_pixels * g_stride_);
 }
 
@@ -99,7 +99,10 @@ uint64_t SeparableConv2dBackward::workspace_bytes(int threads) const {
   return thread_bytes_ * threads;
 }
 
-int32_t SeparableConv2dBackward::blocks() const { return (cm_count_ + block_ - 1) / block_; }
+int32_t SeparableConv2dBackward::blocks(int threads) const {
+  const int32_t block = block_channels(p_, threads);
+  return (cm_count_ + block - 1) / block;
+}
 
 void SeparableConv2dBackward::start(const BackwardTensors& tensors, const float* packed,
                                     void* workspace, ThreadPool& pool) {
@@ -110,10 +113,11 @@ void SeparableConv2dBackward::start(const BackwardTensors& tensors, const float*
   const bool bias_only = tensors.d_input == nullptr && tensors.d_depthwise == nullptr &&
                          tensors.d_pointwise == nullptr;
   Schedule schedule;
-  schedule.units = bias_only ? 1 : blocks();
+  schedule.units = bias_only ? 1 : blocks(threads);
   schedule.min_chunk = threads == 1 ? schedule.units : 1;
   schedule.record = &ways_;
-  job_ = Job{this, tensors, packed, static_cast<unsigned char*>(workspace)};
+  job_ = Job{this, tensors, packed, static_cast<unsigned char*>(workspace),
+             block_channels(p_, threads)};
   pool.start(schedule, &SeparableConv2dBackward::run_chunk, &job_);
 }
 
@@ -130,12 +134,13 @@ void SeparableConv2dBackward::run_chunk(const void* context, int64_t begin, int6
   // The caller allocated workspace_bytes(threads), so this offset fits in size_t.
   unsigned char* scratch = job.workspace + static_cast<size_t>(thread * op.thread_bytes_);
   for (int64_t block = begin; block < end; ++block) {
-    op.run_block(job.tensors, job.packed, scratch, static_cast<int32_t>(block));
+    op.run_block(job.tensors, job.packed, scratch, static_cast<int32_t>(block), job.block);
   }
 }
 
 void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* packed,
-                                        unsigned char* workspace, int32_t block) const {
+                                        unsigned char* workspace, int32_t block,
+                                        int32_t block_size) const {
   // Pointers first: they need the strictest alignment (8 bytes on 64-bit hosts).
   auto* rows = reinterpret_cast<const float**>(workspace);
   auto* d_rows = reinterpret_cast<float**>(workspace + sizeof(float*) * p_.k_h);
@@ -155,29 +160,29 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
   const TensorStrides is = input_strides(p_);
   const TensorStrides os = output_strides(p_);
   const int32_t taps = p_.k_h * p_.k_w;
-  const int32_t c0 = block * block_;                       // the block's depthwise channels
-  const int32_t lanes = std::min(block_, cm_count_ - c0);  // [c0, c0 + lanes)
-  const int32_t q0 = c0 / p_.multiplier;                   // and input channels
+  const int32_t c0 = block * block_size;                       // the block's depthwise channels
+  const int32_t lanes = std::min(block_size, cm_count_ - c0);  // [c0, c0 + lanes)
+  const int32_t q0 = c0 / p_.multiplier;                       // and input channels
   const int32_t q_count = lanes / p_.multiplier;
-  const size_t slot_floats = static_cast<size_t>(span_) * block_;
-  const size_t tile_floats = static_cast<size_t>(tile_rows_) * p_.out_w * block_;
+  const size_t slot_floats = static_cast<size_t>(span_) * block_size;
+  const size_t tile_floats = static_cast<size_t>(tile_rows_) * p_.out_w * block_size;
   const auto span = static_cast<int32_t>(span_);
   const bool want_mid = t.d_pointwise != nullptr;
   const bool want_d_mid = t.d_input != nullptr || t.d_depthwise != nullptr;
   float* d_bias = block == 0 ? t.d_bias : nullptr;
 
   // The block's depthwise weights, its lanes of the packed [taps][cm_stride] (zero past C*M).
-  const int32_t packed_lanes = std::min(block_, cm_stride_ - c0);
+  const int32_t packed_lanes = std::min(block_size, cm_stride_ - c0);
   for (int32_t tap = 0; tap < taps; ++tap) {
     const float* src = packed + static_cast<size_t>(tap) * cm_stride_ + c0;
-    std::copy(src, src + packed_lanes, weights + static_cast<size_t>(tap) * block_);
-    std::fill(weights + static_cast<size_t>(tap) * block_ + packed_lanes,
-              weights + static_cast<size_t>(tap + 1) * block_, 0.0f);
+    std::copy(src, src + packed_lanes, weights + static_cast<size_t>(tap) * block_size);
+    std::fill(weights + static_cast<size_t>(tap) * block_size + packed_lanes,
+              weights + static_cast<size_t>(tap + 1) * block_size, 0.0f);
   }
   // The GEMM writes only the block's lanes of d_mid; the rest stay zero, as the row kernels read
   // them (times zero weights).
   std::fill(d_mid, d_mid + tile_floats, 0.0f);
-  std::fill(d_depthwise, d_depthwise + static_cast<size_t>(taps) * block_, 0.0f);
+  std::fill(d_depthwise, d_depthwise + static_cast<size_t>(taps) * block_size, 0.0f);
   if (t.d_pointwise != nullptr) {
     std::fill(t.d_pointwise + static_cast<size_t>(c0) * p_.out_c,
               t.d_pointwise + static_cast<size_t>(c0 + lanes) * p_.out_c, 0.0f);
@@ -203,7 +208,7 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
           rows[di] = inside ? ring + slot * slot_floats : nullptr;
           if (inside && tags[slot] != y) {
             pack_input_row_f32(image + y * is.h, is.w, is.c, p_.in_w, q_count, p_.multiplier,
-                               p_.pad_left, span, block_, ring + slot * slot_floats);
+                               p_.pad_left, span, block_size, ring + slot * slot_floats);
             tags[slot] = static_cast<int32_t>(y);
           }
         }
@@ -222,7 +227,7 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
       for (; next_row < std::min<int64_t>(end, p_.in_h); ++next_row) {
         const auto slot = static_cast<size_t>(next_row % ring_rows_);
         unpack_input_grad_row_f32(d_tags[slot] == next_row ? d_ring + slot * slot_floats : nullptr,
-                                  span, block_, p_.pad_left, p_.in_w, q_count, p_.multiplier,
+                                  span, block_size, p_.pad_left, p_.in_w, q_count, p_.multiplier,
                                   d_image + next_row * is.h, is.w, is.c);
       }
     };
@@ -230,37 +235,38 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
     for (int32_t i0 = 0; i0 < p_.out_h; i0 += tile_rows_) {
       const int32_t tile = std::min(tile_rows_, p_.out_h - i0);
       const int32_t pixels = tile * p_.out_w;
-      const size_t row_floats = static_cast<size_t>(p_.out_w) * block_;
+      const size_t row_floats = static_cast<size_t>(p_.out_w) * block_size;
       if (d_image != nullptr) flush(int64_t{i0} * p_.stride_h - p_.pad_top);
       if (want_mid) {
         for (int32_t r = 0; r < tile; ++r) {
           point_rows(i0 + r, true, false);
           dwconv_row_select_f32_simd128(rows, p_.k_h, p_.k_w, weights, p_.out_w, column_stride_,
-                                        column_dilation_, block_, mid + r * row_floats);
+                                        column_dilation_, block_size, mid + r * row_floats);
         }
       }
       const ptrdiff_t out_at = b * os.n + i0 * os.h;
-      mask_output_grad_f32(t.output + out_at, t.d_output + out_at, pixels, p_.out_c, os.w, os.c,
-                           p_.output_min, p_.output_max, g, g_stride_, d_bias);
+      mask_output_grad_f32_simd128(t.output + out_at, t.d_output + out_at, pixels, p_.out_c, os.w,
+                                   os.c, p_.output_min, p_.output_max, g, g_stride_, d_bias);
       if (want_mid) {
-        outer_product_accumulate_f32_simd128(mid, pixels, block_, lanes, g, g_stride_, p_.out_c,
+        outer_product_accumulate_f32_simd128(mid, pixels, block_size, lanes, g, g_stride_, p_.out_c,
                                              t.d_pointwise + static_cast<size_t>(c0) * p_.out_c,
                                              p_.out_c);
       }
       if (!want_d_mid) continue;
       const float inf = std::numeric_limits<float>::infinity();
       pointwise_f32_simd128(g, pixels, g_stride_, p_.out_c, transposed, lanes, -inf, inf, d_mid,
-                            block_, 1);
+                            block_size, 1);
       for (int32_t r = 0; r < tile; ++r) {
         point_rows(i0 + r, t.d_depthwise != nullptr, d_image != nullptr);
         const float* d_mid_row = d_mid + r * row_floats;
         if (t.d_depthwise != nullptr) {
           dwconv_filter_grad_row_f32_simd128(rows, p_.k_h, p_.k_w, d_mid_row, p_.out_w,
-                                             column_stride_, column_dilation_, block_, d_depthwise);
+                                             column_stride_, column_dilation_, block_size,
+                                             d_depthwise);
         }
         if (d_image != nullptr) {
           dwconv_input_grad_row_f32_simd128(d_rows, p_.k_h, p_.k_w, weights, d_mid_row, p_.out_w,
-                                            column_stride_, column_dilation_, block_);
+                                            column_stride_, column_dilation_, block_size);
         }
       }
     }
@@ -269,7 +275,7 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
 
   if (t.d_depthwise != nullptr) {
     for (int32_t tap = 0; tap < taps; ++tap) {
-      const float* src = d_depthwise + static_cast<size_t>(tap) * block_;
+      const float* src = d_depthwise + static_cast<size_t>(tap) * block_size;
       std::copy(src, src + lanes, t.d_depthwise + static_cast<size_t>(tap) * cm_count_ + c0);
     }
   }

@@ -3,14 +3,14 @@
 // kernels/separable_conv2d_backward_reference.h), each computed only when wanted.
 //
 // Work is split by blocks of depthwise channels (whole channels of the input: a block holds
-// every multiplier copy of its input channels). The depthwise convolution works per channel, so
-// a block needs nothing from the others: for its channels it recomputes the depthwise output
-// tile by tile from packed input rows (the forward's row kernels and packing), masks dy by the
-// activation into g, and computes d_mid = g * pw^T (the forward's pointwise GEMM kernel on
-// transposed weights), d_pointwise += mid^T * g, the depthwise filter's gradient (accumulated in
-// the thread's workspace, written once at the block's end) and the input's gradient (a transposed
-// depthwise pass into a ring of padded input-gradient rows, each written to dx once no later
-// output row reaches it). The first block also sums g into d_bias. The full [N,OH,OW,C*M]
+// every multiplier copy of its input channels), about one per thread. The depthwise convolution
+// works per channel, so a block needs nothing from the others: for its channels it recomputes the
+// depthwise output tile by tile from packed input rows (the forward's row kernels and packing),
+// masks dy by the activation into g, and computes d_mid = g * pw^T (the forward's pointwise GEMM
+// kernel on transposed weights), d_pointwise += mid^T * g, the depthwise filter's gradient
+// (accumulated in the thread's workspace, written once at the block's end) and the input's gradient
+// (a transposed depthwise pass into a ring of padded input-gradient rows, each written to dx once
+// no later output row reaches it). The first block also sums g into d_bias. The full [N,OH,OW,C*M]
 // intermediate never exists, every gradient element is written by exactly one block, and each
 // sums its terms in a fixed order: results are bitwise the same on any number of threads and
 // from run to run, with no reduction step.
@@ -60,7 +60,9 @@ class SeparableConv2dBackward {
              ThreadPool& pool);
   void run(const BackwardTensors& tensors, const float* packed, void* workspace, ThreadPool& pool);
 
-  int32_t blocks() const;  // channel blocks, the units the pool's threads share
+  // Channel blocks, the units the pool's threads share: smaller blocks for more threads. The
+  // results are the same whatever the blocks, bit for bit.
+  int32_t blocks(int threads) const;
 
  private:
   struct Job {
@@ -68,21 +70,23 @@ class SeparableConv2dBackward {
     BackwardTensors tensors;
     const float* packed;
     unsigned char* workspace;
+    int32_t block;  // channels per block
   };
   static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
 
-  // Every wanted gradient of channel block `block`, with one thread's workspace.
+  // Every wanted gradient of channel block `block` of `block_size` channels, with one thread's
+  // workspace.
   void run_block(const BackwardTensors& t, const float* packed, unsigned char* workspace,
-                 int32_t block) const;
+                 int32_t block, int32_t block_size) const;
 
   SepConvParams p_;
-  int32_t cm_count_;       // depthwise channels, C*M
-  int32_t cm_stride_;      // of the packed depthwise weights
-  int32_t block_;          // depthwise channels per block: a multiple of 8 and of M
-  int32_t g_stride_;       // floats per pixel of the masked output gradient: O rounded up to 8
-  int64_t span_;           // padded input pixels one output row reads
-  int32_t tile_rows_;      // output rows per tile
-  int32_t ring_rows_;      // padded rows of input (and of input gradient) a tile reaches
+  int32_t cm_count_;   // depthwise channels, C*M
+  int32_t cm_stride_;  // of the packed depthwise weights
+  int32_t max_block_;  // depthwise channels per block on one thread: the most the workspace fits
+  int32_t g_stride_;   // floats per pixel of the masked output gradient: O rounded up to 8
+  int64_t span_;       // padded input pixels one output row reads
+  int32_t tile_rows_;  // output rows per tile
+  int32_t ring_rows_;  // padded rows of input (and of input gradient) a tile reaches
   int32_t column_stride_;  // as SeparableConv2d's: 1 where only one column or tap exists
   int32_t column_dilation_;
   // Byte offsets inside one thread's workspace.

@@ -51,7 +51,7 @@ void outer_product_accumulate_f32_simd128(const float* a, int32_t pixels, int32_
                                           int32_t rows, const float* b, int32_t b_stride,
                                           int32_t cols, float* acc, ptrdiff_t acc_stride) {
   assert(a != nullptr && b != nullptr && acc != nullptr);
-  assert(pixels >= 0 && rows >= 1 && cols >= 1);
+  assert(pixels >= 1 && rows >= 1 && cols >= 1);
   assert(a_stride >= (rows + kRows - 1) / kRows * kRows);
   assert(b_stride >= (cols + kCols - 1) / kCols * kCols);
   for (int32_t m0 = 0; m0 < rows; m0 += kRows) {

@@ -17,7 +17,7 @@ namespace {
 TEST(OuterProductAccumulateF32Simd128, MatchesScalarLoop) {
   std::mt19937 rng(1313);
   for (int iteration = 0; iteration < 1000; ++iteration) {
-    const int32_t pixels = random_int(rng, 0, 70);
+    const int32_t pixels = random_int(rng, 1, 70);
     const int32_t rows = random_int(rng, 1, 30);
     const int32_t cols = random_int(rng, 1, 30);
     const int32_t a_stride = round_up(rows, 4) + 4 * random_int(rng, 0, 1);

@@ -1,6 +1,6 @@
-// mask_output_grad_f32 against the formula in its header, with the activations' rule written out
-// by hand (not activation_passes), in both output layouts.
-#include "mask_output_grad_f32.h"
+// mask_output_grad_f32_simd128 against the formula in its header, with the activations' rule
+// written out by hand (not activation_passes), in both output layouts.
+#include "mask_output_grad_f32_simd128.h"
 
 #include <gtest/gtest.h>
 
@@ -24,7 +24,7 @@ bool passes(const Activation& a, float y) {
   return y > a.min && y < a.max;  // a finite clamp
 }
 
-TEST(MaskOutputGradF32, MatchesRule) {
+TEST(MaskOutputGradF32Simd128, MatchesRule) {
   std::mt19937 rng(1314);
   for (int iteration = 0; iteration < 500; ++iteration) {
     const Activation activation = random_activation(rng);
@@ -56,9 +56,9 @@ TEST(MaskOutputGradF32, MatchesRule) {
     }
     std::vector<float> actual = nans(expected.size());
     std::vector<float> actual_sums = start;
-    mask_output_grad_f32(y.data(), dy.data(), pixels, out_c, stride_j, stride_k, activation.min,
-                         activation.max, actual.data(), g_stride,
-                         with_sums ? actual_sums.data() : nullptr);
+    mask_output_grad_f32_simd128(y.data(), dy.data(), pixels, out_c, stride_j, stride_k,
+                                 activation.min, activation.max, actual.data(), g_stride,
+                                 with_sums ? actual_sums.data() : nullptr);
     std::ostringstream config;
     config << activation.name << " pixels " << pixels << " out_c " << out_c << " g_stride "
            << g_stride << (nchw ? " NCHW" : " NHWC");
