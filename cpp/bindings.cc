@@ -11,12 +11,15 @@
 #include <memory>
 
 #include "separable_conv2d.h"
+#include "separable_conv2d_backward.h"
 
 namespace {
 
 using sepconv::FilterShape;
+using sepconv::BackwardTensors;
 using sepconv::SepConvParams;
 using sepconv::SeparableConv2d;
+using sepconv::SeparableConv2dBackward;
 using sepconv::ThreadPool;
 
 std::unique_ptr<ThreadPool>& pool() {
@@ -95,8 +98,8 @@ double packed_weights_bytes(uintptr_t filter_shape) {
 // bias == 0 means no bias.
 void pack_weights(uintptr_t filter_shape, uintptr_t depthwise, uintptr_t pointwise,
                   uintptr_t bias, uintptr_t packed) {
-  sepconv::pack_weights(filter_shape_at(filter_shape), at<const float>(depthwise), at<const float>(pointwise),
-                        at<const float>(bias), at<float>(packed));
+  sepconv::pack_weights(filter_shape_at(filter_shape), at<const float>(depthwise),
+                        at<const float>(pointwise), at<const float>(bias), at<float>(packed));
 }
 
 // start() returns while the pool's workers compute; JavaScript does its own work meanwhile and
@@ -118,6 +121,41 @@ void run_slice(const SeparableConv2d& op, uintptr_t input, uintptr_t packed, uin
                at<void>(workspace), static_cast<int64_t>(first_row), static_cast<int64_t>(end_row));
 }
 
+// The backward pass (separable_conv2d_backward.h), with the same conventions: addresses in, sizes
+// as doubles, start() then join().
+SeparableConv2dBackward* new_backward_op(uintptr_t params) {
+  return new SeparableConv2dBackward(params_at(params));
+}
+
+double backward_workspace_bytes(const SeparableConv2dBackward& op) {
+  return static_cast<double>(op.workspace_bytes(threads()));
+}
+
+double backward_packed_weights_bytes(uintptr_t filter_shape) {
+  return static_cast<double>(sepconv::backward_packed_weights_bytes(filter_shape_at(filter_shape)));
+}
+
+void pack_backward_weights(uintptr_t filter_shape, uintptr_t depthwise, uintptr_t pointwise,
+                           uintptr_t packed) {
+  sepconv::pack_backward_weights(filter_shape_at(filter_shape), at<const float>(depthwise),
+                                 at<const float>(pointwise), at<float>(packed));
+}
+
+// A gradient's address 0 means it is not wanted. output is the forward's y (the activation's
+// mask reads it), d_output is dy.
+void backward_start(SeparableConv2dBackward& op, uintptr_t input, uintptr_t output,
+                    uintptr_t d_output, uintptr_t d_input, uintptr_t d_depthwise,
+                    uintptr_t d_pointwise, uintptr_t d_bias, uintptr_t packed,
+                    uintptr_t workspace) {
+  const BackwardTensors tensors{at<const float>(input), at<const float>(output),
+                                at<const float>(d_output), at<float>(d_input),
+                                at<float>(d_depthwise), at<float>(d_pointwise),
+                                at<float>(d_bias)};
+  op.start(tensors, at<const float>(packed), at<void>(workspace), *pool());
+}
+
+void backward_join(SeparableConv2dBackward&) { pool()->join(); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(sepconv) {
@@ -129,9 +167,17 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .function("rows", &rows)
       .function("runSlice", &run_slice);
 
+  emscripten::class_<SeparableConv2dBackward>("SeparableConv2dBackward")
+      .constructor(&new_backward_op)
+      .function("workspaceBytes", &backward_workspace_bytes)
+      .function("start", &backward_start)
+      .function("join", &backward_join);
+
   emscripten::function("paramsAddress", &params_address);
   emscripten::function("packedWeightsBytes", &packed_weights_bytes);
   emscripten::function("packWeights", &pack_weights);
+  emscripten::function("backwardPackedWeightsBytes", &backward_packed_weights_bytes);
+  emscripten::function("packBackwardWeights", &pack_backward_weights);
 
   emscripten::function("setThreads", &set_threads);
   emscripten::function("threads", &threads);

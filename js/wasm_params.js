@@ -18,7 +18,9 @@ const FILTER_FIELDS = ['kH', 'kW', 'inC', 'multiplier', 'outC'];
 /**
  * Gives the loaded module's operator functions the objects the wrapper passes
  * (new module.SeparableConv2d(params), module.packedWeightsBytes(filterShape),
- * module.packWeights(filterShape, ...)); the bindings themselves take the slot's address.
+ * module.packWeights(filterShape, ...), and the backward pass's new
+ * module.SeparableConv2dBackward(params), module.backwardPackedWeightsBytes(filterShape),
+ * module.packBackwardWeights(filterShape, ...)); the bindings themselves take the slot's address.
  */
 function bindParams(module) {
   const address = module.paramsAddress();
@@ -29,13 +31,21 @@ function bindParams(module) {
   };
   const write = (params) => writeFields(FIELDS, params);
   const writeShape = (filterShape) => writeFields(FILTER_FIELDS, filterShape);
-  const { SeparableConv2d, packedWeightsBytes, packWeights } = module;
+  const {
+    SeparableConv2d, SeparableConv2dBackward, packedWeightsBytes, packWeights, backwardPackedWeightsBytes,
+    packBackwardWeights,
+  } = module;
   // Called with `new`: returning an object makes it the result.
   module.SeparableConv2d = function SeparableConv2dWithParams(params) {
     return new SeparableConv2d(write(params));
   };
+  module.SeparableConv2dBackward = function SeparableConv2dBackwardWithParams(params) {
+    return new SeparableConv2dBackward(write(params));
+  };
   module.packedWeightsBytes = (filterShape) => packedWeightsBytes(writeShape(filterShape));
   module.packWeights = (filterShape, ...addresses) => packWeights(writeShape(filterShape), ...addresses);
+  module.backwardPackedWeightsBytes = (filterShape) => backwardPackedWeightsBytes(writeShape(filterShape));
+  module.packBackwardWeights = (filterShape, ...addresses) => packBackwardWeights(writeShape(filterShape), ...addresses);
   return module;
 }
 
