@@ -1,6 +1,7 @@
 // The input's gradient from one output row of the depthwise convolution: the transposed
-// depthwise pass. Each pixel's depthwise-output gradient is scattered, through the tap weights,
-// onto the padded input rows it was computed from, four channels per SIMD lane group.
+// depthwise pass. Each pixel's depthwise-output gradient goes, through the tap weights, onto the
+// padded input rows it was computed from, four channels per SIMD lane group: at stride 1 each
+// input position gathers its terms, at larger strides (where few overlap) each pixel scatters.
 #pragma once
 
 #include <cstdint>

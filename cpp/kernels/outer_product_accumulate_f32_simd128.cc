@@ -11,19 +11,28 @@ namespace {
 constexpr int32_t kRows = 4;
 constexpr int32_t kCols = 8;
 
-// One 4x8 block of acc at rows [m0, m0 + live_rows), columns [k0, k0 + live_cols).
+// One 4x8 block of acc at rows [m0, m0 + live_rows), columns [k0, k0 + live_cols). A full-width
+// block reads and writes acc directly; a narrower one through a tile on the stack.
 void block_4x8(const float* a, int32_t pixels, int32_t a_stride, int32_t m0, int32_t live_rows,
                const float* b, int32_t b_stride, int32_t k0, int32_t live_cols, float* acc,
                ptrdiff_t acc_stride) {
-  alignas(16) float start[kRows][kCols] = {};
-  for (int32_t r = 0; r < live_rows; ++r) {
-    std::copy(acc + (m0 + r) * acc_stride + k0, acc + (m0 + r) * acc_stride + k0 + live_cols,
-              start[r]);
+  alignas(16) float tile[kRows][kCols] = {};
+  float* target[kRows];
+  const bool direct = live_cols == kCols;
+  for (int32_t r = 0; r < kRows; ++r) {
+    target[r] = tile[r];  // rows past live_rows compute zeros there, never stored
+    if (r >= live_rows) continue;
+    float* acc_row = acc + (m0 + r) * acc_stride + k0;
+    if (direct) {
+      target[r] = acc_row;
+    } else {
+      std::copy(acc_row, acc_row + live_cols, tile[r]);
+    }
   }
   v128_t sum[kRows][2];
   for (int32_t r = 0; r < kRows; ++r) {
-    sum[r][0] = wasm_v128_load(&start[r][0]);
-    sum[r][1] = wasm_v128_load(&start[r][4]);
+    sum[r][0] = wasm_v128_load(target[r]);
+    sum[r][1] = wasm_v128_load(target[r] + 4);
   }
   const float* a_row = a + m0;
   const float* b_row = b + k0;
@@ -37,11 +46,12 @@ void block_4x8(const float* a, int32_t pixels, int32_t a_stride, int32_t m0, int
     }
   }
   for (int32_t r = 0; r < kRows; ++r) {
-    wasm_v128_store(&start[r][0], sum[r][0]);
-    wasm_v128_store(&start[r][4], sum[r][1]);
+    wasm_v128_store(target[r], sum[r][0]);
+    wasm_v128_store(target[r] + 4, sum[r][1]);
   }
+  if (direct) return;
   for (int32_t r = 0; r < live_rows; ++r) {
-    std::copy(start[r], start[r] + live_cols, acc + (m0 + r) * acc_stride + k0);
+    std::copy(tile[r], tile[r] + live_cols, acc + (m0 + r) * acc_stride + k0);
   }
 }
 
