@@ -142,7 +142,7 @@ void pack_backward_weights(uintptr_t filter_shape, uintptr_t depthwise, uintptr_
 }
 
 // A gradient's address 0 means it is not wanted. output is the forward's y (the activation's
-// mask reads it), d_output is dy.
+// mask reads it; 0 when the params have no activation, both bounds infinite), d_output is dy.
 void backward_start(SeparableConv2dBackward& op, uintptr_t input, uintptr_t output,
                     uintptr_t d_output, uintptr_t d_input, uintptr_t d_depthwise,
                     uintptr_t d_pointwise, uintptr_t d_bias, uintptr_t packed,

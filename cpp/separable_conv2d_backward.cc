@@ -245,8 +245,9 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
         }
       }
       const ptrdiff_t out_at = b * os.n + i0 * os.h;
-      mask_output_grad_f32_simd128(t.output + out_at, t.d_output + out_at, pixels, p_.out_c, os.w,
-                                   os.c, p_.output_min, p_.output_max, g, g_stride_, d_bias);
+      mask_output_grad_f32_simd128(t.output != nullptr ? t.output + out_at : nullptr,
+                                   t.d_output + out_at, pixels, p_.out_c, os.w, os.c, p_.output_min,
+                                   p_.output_max, g, g_stride_, d_bias);
       if (want_mid) {
         outer_product_accumulate_f32_simd128(mid, pixels, block_size, lanes, g, g_stride_, p_.out_c,
                                              t.d_pointwise + static_cast<size_t>(c0) * p_.out_c,

@@ -38,8 +38,10 @@ void pack_backward_weights(const FilterShape& f, const float* depthwise, const f
 
 // One backward call's tensors. A gradient that is not wanted is null.
 struct BackwardTensors {
-  const float* input;     // x, in the params' layout (NHWC or NCHW)
-  const float* output;    // y, the forward output, read for the activation's mask
+  const float* input;  // x, in the params' layout (NHWC or NCHW)
+  // y, the forward output, read for the activation's mask; may be null without an activation
+  // (both clamp bounds infinite), where every output passes the gradient.
+  const float* output;
   const float* d_output;  // dy, in the output's layout
   float* d_input;         // the input's shape and layout
   float* d_depthwise;     // [KH,KW,C,M]

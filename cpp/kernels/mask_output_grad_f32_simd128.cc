@@ -12,7 +12,8 @@ namespace sepconv {
 void mask_output_grad_f32_simd128(const float* y, const float* dy, int32_t pixels, int32_t out_c,
                                   ptrdiff_t stride_j, ptrdiff_t stride_k, float lo, float hi,
                                   float* g, int32_t g_stride, float* sums) {
-  assert(y != nullptr && dy != nullptr && g != nullptr);
+  assert(dy != nullptr && g != nullptr);
+  assert(y != nullptr || (std::isinf(lo) && std::isinf(hi)));
   assert(pixels >= 1 && out_c >= 1 && g_stride >= out_c);
   // activation_passes four lanes at a time: an infinite bound passes its side whatever y is
   // (NaN included), so its comparison is replaced by all ones.
@@ -22,17 +23,21 @@ void mask_output_grad_f32_simd128(const float* y, const float* dy, int32_t pixel
   // Dense channels (NHWC): whole vectors; the rest, and every strided layout, one at a time.
   const int32_t vector_end = stride_k == 1 ? out_c / 4 * 4 : 0;
   for (int32_t j = 0; j < pixels; ++j) {
-    const float* y_row = y + j * stride_j;
+    const float* y_row = y != nullptr ? y + j * stride_j : nullptr;
     const float* dy_row = dy + j * stride_j;
     float* g_row = g + static_cast<size_t>(j) * g_stride;
     for (int32_t k = 0; k < vector_end; k += 4) {
-      const v128_t v = wasm_v128_load(y_row + k);
-      const v128_t pass = wasm_v128_and(wasm_v128_or(wasm_f32x4_gt(v, vlo), lo_all),
-                                        wasm_v128_or(wasm_f32x4_lt(v, vhi), hi_all));
+      v128_t pass = wasm_i32x4_splat(-1);
+      if (y_row != nullptr) {
+        const v128_t v = wasm_v128_load(y_row + k);
+        pass = wasm_v128_and(wasm_v128_or(wasm_f32x4_gt(v, vlo), lo_all),
+                             wasm_v128_or(wasm_f32x4_lt(v, vhi), hi_all));
+      }
       wasm_v128_store(g_row + k, wasm_v128_and(wasm_v128_load(dy_row + k), pass));
     }
     for (int32_t k = vector_end; k < out_c; ++k) {
-      g_row[k] = activation_passes(y_row[k * stride_k], lo, hi) ? dy_row[k * stride_k] : 0.0f;
+      const bool pass = y_row == nullptr || activation_passes(y_row[k * stride_k], lo, hi);
+      g_row[k] = pass ? dy_row[k * stride_k] : 0.0f;
     }
     std::fill(g_row + out_c, g_row + g_stride, 0.0f);
     if (sums != nullptr) {

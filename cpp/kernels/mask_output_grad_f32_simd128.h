@@ -11,7 +11,8 @@ namespace sepconv {
 
 // g[j*g_stride + k] = activation_passes(y[at], lo, hi) ? dy[at] : 0, at = j*stride_j + k*stride_k,
 // for j < pixels, k < out_c; g[j*g_stride + k] = 0 for k in [out_c, g_stride). When sums is not
-// null, sums[k] += g[0*g_stride + k] + g[1*g_stride + k] + ..., in pixel order.
+// null, sums[k] += g[0*g_stride + k] + g[1*g_stride + k] + ..., in pixel order. y may be null
+// when both bounds are infinite (no activation): then every output passes.
 void mask_output_grad_f32_simd128(const float* y, const float* dy, int32_t pixels, int32_t out_c,
                                   ptrdiff_t stride_j, ptrdiff_t stride_k, float lo, float hi,
                                   float* g, int32_t g_stride, float* sums);
