@@ -9,7 +9,7 @@
 
 const { SeparableConv2dError, describe } = require('./errors');
 const {
-  parseOptions, checkInput, checkLayerInput, checkFilters, filterShape, prepareRun, checkRunOptions,
+  parseOptions, checkInput, checkLayerInput, checkFilters, checkNewWeights, filterShape, prepareRun, checkRunOptions,
   checkWasmTensorShape,
 } = require('./arguments');
 const { WasmTensor, isWasmTensor } = require('./wasm_tensor');
@@ -29,21 +29,28 @@ class SeparableConv2dLayer {
   constructor(owner, opts, filters) {
     this._owner = owner;
     this._opts = opts;
-    this._filters = { ...filters, depthwise: null, pointwise: null, bias: null };  // packed now; keep no copies
+    // Packed now; keep no copies, only the shapes (and whether there is a bias) for setWeights.
+    this._filters = { ...filters, depthwise: null, pointwise: null, bias: null, hasBias: filters.bias !== null };
     this._heap = new HeapLayer(owner.module, opts, filters, filterShape(filters), owner.newArray);
     const heap = this._heap;
     unreleased.register(this, () => owner.release(() => heap.dispose()), this);
   }
 
-  /** Checks a run's arguments against the layer, reading each caller value once. */
-  _prepare(input, options) {
+  /** The layer's HeapLayer, or DISPOSED. */
+  _usableHeap() {
     if (!this._heap) throw new SeparableConv2dError('DISPOSED', 'this layer was disposed');
     if (this._owner.disposed) {
       throw new SeparableConv2dError('DISPOSED', 'this layer belongs to a module closed by dispose(); create it again');
     }
+    return this._heap;
+  }
+
+  /** Checks a run's arguments against the layer, reading each caller value once. */
+  _prepare(input, options) {
+    const heap = this._usableHeap();
     const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input));
     const output = checkRunOptions(this._opts, options, run.outputShape, input);
-    return { run, output, wasmInput: isWasmTensor(input) ? input : null, heap: this._heap };
+    return { run, output, wasmInput: isWasmTensor(input) ? input : null, heap };
   }
 
   /** Computes a prepared call with `compute` (js/compute.js); a value or a Promise of one. */
@@ -85,6 +92,21 @@ class SeparableConv2dLayer {
     if (!owner.onPage) return this.runSync(input, options);
     const call = this._prepare(input, options);
     return owner.exclusive(call.run, () => this._execute(call, computeOnPage(owner, call.run.params)), this._opts.context);
+  }
+
+  /**
+   * Replaces the layer's weights, for training loops: filters of exactly the layer's shapes, and
+   * a bias of length O if (and only if) the layer was created with one. Repacked in place, with
+   * no new allocation kept. Synchronous, also on a page, where calls already started compute
+   * with the old weights and calls started afterwards with the new ones. The new values are
+   * copied before it returns; nothing changes if it throws.
+   */
+  setWeights(depthwiseFilter, pointwiseFilter, bias) {
+    const heap = this._usableHeap();
+    const staged = heap.stage(checkNewWeights(this._opts, this._filters, depthwiseFilter, pointwiseFilter, bias));
+    const owner = this._owner;
+    if (!owner.onPage) heap.pack(staged);
+    else owner.inTurn(() => { if (!owner.disposed) heap.pack(staged); });  // after dispose() the module is gone
   }
 
   /** Frees the packed weights; the layer cannot run afterwards. Safe to call twice. */
@@ -153,6 +175,10 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
         run.input = staged.base;
         const free = () => { if (!made.disposed) module._free(staged.base); };
         return queue.exclusive(compute).finally(free);
+      },
+      /** Runs fn (which does not fail) after the page's computations started so far, before any started later. */
+      inTurn(fn) {
+        queue.exclusive(fn);
       },
     };
     return made;

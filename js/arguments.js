@@ -242,15 +242,48 @@ function checkFilters(opts, depthwiseFilter, pointwiseFilter) {
   if (p0 !== 1 || p1 !== 1 || pwIn !== cm) {
     fail(context, 'BAD_SHAPE', `pointwiseFilter must have shape [1,1,C*M,O] = [1,1,${cm},*]; got ${describe(pointwise.shape)}`);
   }
-  let bias = null;
-  if (opts.bias !== undefined) {
-    checkFloatArray(context, opts.bias, 'bias', `must be a Float32Array or Float64Array of length O = ${outC}`);
-    if (realLength(opts.bias) !== outC) {
-      fail(context, 'BAD_SHAPE', `bias must have length O = ${outC} (the pointwise filter's outputs); got ${realLength(opts.bias)}`);
-    }
-    bias = plainFloat32(opts.bias);
-  }
+  const bias = opts.bias === undefined ? null : checkBias(context, opts.bias, outC, "(the pointwise filter's outputs)");
   return { kH, kW, inC, multiplier, outC, depthwise: depthwise.data, pointwise: pointwise.data, bias };
+}
+
+/** A bias of length outC as a Float32Array; `why` says where outC comes from. */
+function checkBias(context, bias, outC, why) {
+  checkFloatArray(context, bias, 'bias', `must be a Float32Array or Float64Array of length O = ${outC}`);
+  if (realLength(bias) !== outC) fail(context, 'BAD_SHAPE', `bias must have length O = ${outC} ${why}; got ${realLength(bias)}`);
+  return plainFloat32(bias);
+}
+
+/**
+ * New weights for a layer (layer.setWeights): filters of exactly the layer's shapes, checked as
+ * checkFilters checks them, and a bias exactly when the layer has one. `layer` is the layer's
+ * checkFilters result (its shapes, and hasBias); returns the new weights in the same form.
+ */
+function checkNewWeights(opts, layer, depthwiseFilter, pointwiseFilter, bias) {
+  const { context } = opts;
+  const { kH, kW, inC, multiplier, outC, hasBias } = layer;
+  const depthwise = checkTensor(context, depthwiseFilter, 'depthwiseFilter', '[KH,KW,C,M]');
+  sameShape(context, 'depthwiseFilter', depthwise.shape, [kH, kW, inC, multiplier]);
+  const pointwise = checkTensor(context, pointwiseFilter, 'pointwiseFilter', '[1,1,C*M,O]');
+  sameShape(context, 'pointwiseFilter', pointwise.shape, [1, 1, inC * multiplier, outC]);
+  // A layer keeps the form it was made with: a bias left out is not taken to mean zeros, nor one
+  // given to a layer without a bias to add it.
+  if (hasBias && bias === undefined) {
+    fail(context, 'BAD_SHAPE', `bias must have length O = ${outC} like the layer's (it was created with a bias); got none`);
+  }
+  if (!hasBias && bias !== undefined) {
+    fail(context, 'BAD_SHAPE',
+      `bias must be left out: the layer was created without one (create it with options.bias, zeros say, to set one); got ${describe(bias)}`);
+  }
+  return {
+    ...layer, depthwise: depthwise.data, pointwise: pointwise.data,
+    bias: hasBias ? checkBias(context, bias, outC, "like the layer's") : null,
+  };
+}
+
+function sameShape(context, arg, given, expected) {
+  if (given.some((d, axis) => d !== expected[axis])) {
+    fail(context, 'BAD_SHAPE', `${arg} must have shape ${describe(expected)} like the layer's; got ${describe(given)}`);
+  }
 }
 
 /** The filters' shape, all that packing the weights needs (cpp/filter_shape.h's FilterShape). */
@@ -354,6 +387,6 @@ function readRunOptions(opts, runOptions, outputShape, input) {
 }
 
 module.exports = {
-  parseOptions, checkInput, checkLayerInput, checkFilters, filterShape, prepareRun, checkRunOptions,
+  parseOptions, checkInput, checkLayerInput, checkFilters, checkNewWeights, filterShape, prepareRun, checkRunOptions,
   checkWasmTensorShape,
 };

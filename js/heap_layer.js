@@ -88,27 +88,47 @@ class HeapLayer {
     this.module = module;
     this.newArray = newArray;
     this.context = opts.context;
-    const { depthwise, pointwise, bias } = filters;
+    this.shape = shape;
     ensureHeadroom(module, this.context);
     this.packed = allocate(module, this.context, module.packedWeightsBytes(shape), 'the packed weights');
-    let block = null;
     try {
-      const { kH, kW, inC, multiplier, outC } = filters;
-      const arrays = bias ? { depthwise, pointwise, bias } : { depthwise, pointwise };
-      // The sizes the kernels read, from the checked shapes (fillBlock refuses arrays that differ).
-      const sizes = { depthwise: 4 * kH * kW * inC * multiplier, pointwise: 4 * inC * multiplier * outC };
-      if (bias) sizes.bias = 4 * outC;
-      block = fillBlock(module, this.context, 'the filters', sizes, arrays);
-      ensureHeadroom(module, this.context);
-      module.packWeights(shape, block.at('depthwise'), block.at('pointwise'), bias ? block.at('bias') : 0, this.packed);
+      this.pack(this.stage(filters));
     } catch (error) {
       module._free(this.packed);
       throw error;
-    } finally {
-      if (block) module._free(block.base);
     }
     this.op = null;     // the operator for the last input shape, reused while the shape repeats
     this.opShape = '';
+  }
+
+  /**
+   * Copies checked filters of this layer's shape (arguments.checkFilters) into a block of wasm
+   * memory for pack(): { base, depthwise, pointwise, bias } (addresses; bias 0 if none).
+   */
+  stage({ depthwise, pointwise, bias }) {
+    const { module, context } = this;
+    const { kH, kW, inC, multiplier, outC } = this.shape;
+    const arrays = bias ? { depthwise, pointwise, bias } : { depthwise, pointwise };
+    // The sizes the kernels read, from the checked shapes (fillBlock refuses arrays that differ).
+    const sizes = { depthwise: 4 * kH * kW * inC * multiplier, pointwise: 4 * inC * multiplier * outC };
+    if (bias) sizes.bias = 4 * outC;
+    const block = fillBlock(module, context, 'the filters', sizes, arrays);
+    try {
+      ensureHeadroom(module, context);  // so that pack() cannot fail
+    } catch (error) {
+      module._free(block.base);
+      throw error;
+    }
+    return { base: block.base, depthwise: block.at('depthwise'), pointwise: block.at('pointwise'), bias: bias ? block.at('bias') : 0 };
+  }
+
+  /** Packs staged filters (stage()) into this layer's packed weights, in place, and frees them. */
+  pack(staged) {
+    try {
+      this.module.packWeights(this.shape, staged.depthwise, staged.pointwise, staged.bias, this.packed);
+    } finally {
+      this.module._free(staged.base);
+    }
   }
 
   /**

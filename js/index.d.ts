@@ -169,6 +169,14 @@ export class SeparableConv2dLayer {
   runSync(input: Tensor4D, options: RunOptions & { output: WasmTensor }): WasmTensor;
   runSync(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): OutputTensor;
   runSync(input: Tensor4D | WasmTensor, options?: RunOptions): OutputTensor | WasmTensor;
+  /**
+   * Replaces the weights, for training loops: filters of exactly the layer's shapes, and a bias
+   * (length O) if and only if the layer was created with one. Checked as createSeparableConv2d
+   * checks them (BAD_SHAPE names the layer's shape), copied before it returns and repacked in
+   * place; a call that throws changes nothing. On a browser page, calls already started compute
+   * with the old weights and calls started afterwards with the new ones.
+   */
+  setWeights(depthwiseFilter: Tensor4D, pointwiseFilter: Tensor4D, bias?: Float32Array | Float64Array): void;
   /** Frees the packed weights (also done when the layer is garbage-collected). Safe to call twice. */
   dispose(): void;
 }

@@ -277,6 +277,15 @@ test('dispose() stops the module: a running call rejects with DISPOSED, and a la
   });
 });
 
+test.each([true, false])('layer.setWeights between calls in flight (isolated: %p): earlier calls use the old weights, later ones the new', async (isolated) => {
+  await withPage(isolated, async ({ page, consoleErrors }) => {
+    const r = await page.evaluate(() => window.setWeightsDuringCalls());
+    expect(r.which).toEqual([0, 0, 1, 2]);
+    expect(r.after).toBe(r.before);
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
 // A strict Content-Security-Policy: scripts from the page's origin only, wasm compiled from
 // bytes, workers from the page's origin only. Nothing is evaluated from text, and the threaded
 // build's files are served beside the entry, so both builds run. What the package tries from

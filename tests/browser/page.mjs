@@ -148,6 +148,33 @@ window.disposeDuringCalls = async () => {
   return { allMatch: same.every((values) => values.every((v, i) => v === expected[i])), before, after };
 };
 
+/**
+ * layer.setWeights between calls in flight: which of three weight sets each call computed with
+ * (the index of the fresh layer whose result it equals bit for bit, or -1), and the heap before
+ * the layer was made and after its calls.
+ */
+window.setWeightsDuringCalls = async () => {
+  await sepconv.init();
+  const fill = (length, seed) => Float32Array.from({ length }, (_, i) => (((i + seed) * 7919) % 1000) / 1000 - 0.5);
+  const x = { data: fill(48 * 48 * 32, 0), shape: [1, 48, 48, 32] };
+  const sets = [1, 2, 3].map((seed) => [{ data: fill(9 * 32, seed), shape: [3, 3, 32, 1] }, { data: fill(32 * 64, seed), shape: [1, 1, 32, 64] }, fill(64, seed)]);
+  const options = (bias) => ({ strides: 1, padding: 'SAME', activation: 'relu', bias });
+  const expected = [];
+  for (const [dw, pw, bias] of sets) expected.push(Array.from((await sepconv.separableConv2d(x, dw, pw, options(bias))).data));
+  const before = sepconv.getMemoryInfo().heapBytesInUse;
+  const layer = await sepconv.createSeparableConv2d(sets[0][0], sets[0][1], options(sets[0][2]));
+  const calls = [layer.run(x), layer.run(x)];
+  layer.setWeights(...sets[1]);
+  calls.push(layer.run(x));
+  layer.setWeights(...sets[2]);
+  calls.push(layer.run(x));
+  layer.dispose();
+  const results = await Promise.all(calls);
+  const which = results.map(({ data }) => expected.findIndex((e) => e.every((v, i) => v === data[i])));
+  await new Promise((resolve) => setTimeout(resolve, 0));  // the layer is freed once its calls have settled
+  return { which, before, after: sepconv.getMemoryInfo().heapBytesInUse };
+};
+
 /** A worker of the page's own that imports the package: the sync forms work in it. */
 window.ownWorker = (message) => new Promise((resolve, reject) => {
   const worker = new Worker('/tests/browser/own_worker.mjs', { type: 'module' });

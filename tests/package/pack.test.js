@@ -419,6 +419,11 @@ export async function main(): Promise<number> {
   // Options typed as the general RunOptions: either kind of result.
   const general: RunOptions = Math.random() < 0.5 ? { output } : { output: yt };
   const either: OutputTensor | WasmTensor = await layer.run(x, general);
+  layer.setWeights(dw, pw, new Float64Array(2));
+  // @ts-expect-error setWeights needs both filters
+  layer.setWeights(dw);
+  // @ts-expect-error a bias is a Float32Array or Float64Array
+  layer.setWeights(dw, pw, [0, 0]);
   xt.dispose();
   yt.dispose();
   layer.dispose();
