@@ -14,32 +14,10 @@ namespace sepconv {
 namespace bench {
 namespace {
 
-// Arguments: kernel size, output width, channels (a multiple of 4), stride.
-struct GradRow {
-  int32_t k, out_w, channels, stride;
-  std::vector<std::vector<float>> data;
-  std::vector<float*> rows;
-  std::vector<float> weights, d_mid;
-
-  explicit GradRow(const benchmark::State& state)
-      : k(static_cast<int32_t>(state.range(0))),
-        out_w(static_cast<int32_t>(state.range(1))),
-        channels(static_cast<int32_t>(state.range(2))),
-        stride(static_cast<int32_t>(state.range(3))) {
-    const int32_t span = (out_w - 1) * stride + k;
-    for (int32_t di = 0; di < k; ++di) data.push_back(random_floats(size_t(span) * channels, di));
-    for (auto& d : data) rows.push_back(d.data());
-    weights = random_floats(size_t(k) * k * channels, 99);
-    d_mid = random_floats(size_t(out_w) * channels, 98);
-  }
-  double macs() const { return double(k) * k * out_w * channels; }
-};
-
 void BM_dwconv_filter_grad_row(benchmark::State& state) {
-  GradRow r(state);
-  const std::vector<const float*> rows(r.rows.begin(), r.rows.end());
+  DwconvRow r(state);
   for (auto _ : state) {
-    dwconv_filter_grad_row_f32_simd128(rows.data(), r.k, r.k, r.d_mid.data(), r.out_w, r.stride,
+    dwconv_filter_grad_row_f32_simd128(r.rows.data(), r.k, r.k, r.mid.data(), r.out_w, r.stride,
                                        1, r.channels, r.weights.data());
     benchmark::DoNotOptimize(r.weights.data());
   }
@@ -47,16 +25,16 @@ void BM_dwconv_filter_grad_row(benchmark::State& state) {
 }
 
 void BM_dwconv_input_grad_row(benchmark::State& state) {
-  GradRow r(state);
+  DwconvRow r(state);
   for (auto _ : state) {
-    dwconv_input_grad_row_f32_simd128(r.rows.data(), r.k, r.k, r.weights.data(), r.d_mid.data(),
+    dwconv_input_grad_row_f32_simd128(r.rows.data(), r.k, r.k, r.weights.data(), r.mid.data(),
                                       r.out_w, r.stride, 1, r.channels);
     benchmark::DoNotOptimize(r.rows.data());
   }
   count_macs(state, r.macs());
 }
 
-// The shapes of dwconv_row_bench.cc, with the backward's blocks of at most 64 channels.
+// DwconvRow's arguments: MobileNet-like rows in the backward's blocks of at most 64 channels.
 #define GRAD_ROW_SHAPES                                                                      \
   Args({3, 112, 32, 1})->Args({3, 56, 64, 1})->Args({3, 14, 64, 1})->Args({3, 56, 64, 2})-> \
       Args({5, 38, 64, 1})

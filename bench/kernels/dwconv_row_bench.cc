@@ -13,29 +13,8 @@ namespace sepconv {
 namespace bench {
 namespace {
 
-// Arguments: kernel size, output width, channels (a multiple of 4), stride.
-struct Row {
-  int32_t k, out_w, channels, stride;
-  std::vector<std::vector<float>> data;
-  std::vector<const float*> rows;
-  std::vector<float> weights, mid;
-
-  explicit Row(const benchmark::State& state)
-      : k(static_cast<int32_t>(state.range(0))),
-        out_w(static_cast<int32_t>(state.range(1))),
-        channels(static_cast<int32_t>(state.range(2))),
-        stride(static_cast<int32_t>(state.range(3))) {
-    const int32_t span = (out_w - 1) * stride + k;
-    for (int32_t di = 0; di < k; ++di) data.push_back(random_floats(size_t(span) * channels, di));
-    for (const auto& d : data) rows.push_back(d.data());
-    weights = random_floats(size_t(k) * k * channels, 99);
-    mid.resize(size_t(out_w) * channels);
-  }
-  double macs() const { return double(k) * k * out_w * channels; }
-};
-
 void BM_dwconv_row_general(benchmark::State& state) {
-  Row r(state);
+  DwconvRow r(state);
   for (auto _ : state) {
     dwconv_row_f32_simd128(r.rows.data(), r.k, r.k, r.weights.data(), r.out_w, r.stride, 1,
                            r.channels, r.mid.data());
@@ -45,7 +24,7 @@ void BM_dwconv_row_general(benchmark::State& state) {
 }
 
 void BM_dwconv_row_3x3(benchmark::State& state) {
-  Row r(state);
+  DwconvRow r(state);
   for (auto _ : state) {
     dwconv_row_3x3_f32_simd128(r.rows.data(), r.weights.data(), r.out_w, r.stride, 1, r.channels,
                                r.mid.data());
@@ -55,7 +34,7 @@ void BM_dwconv_row_3x3(benchmark::State& state) {
 }
 
 void BM_dwconv_row_5x5(benchmark::State& state) {
-  Row r(state);
+  DwconvRow r(state);
   for (auto _ : state) {
     dwconv_row_5x5_f32_simd128(r.rows.data(), r.k, r.weights.data(), r.out_w, r.stride, 1,
                                r.channels, r.mid.data());

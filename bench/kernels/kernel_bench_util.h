@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -24,6 +25,29 @@ inline void count_macs(benchmark::State& state, double macs_per_iteration) {
                                                  benchmark::Counter::kIsIterationInvariantRate,
                                                  benchmark::Counter::OneK::kIs1000);
 }
+
+// One depthwise output row's data, from the arguments: kernel size, output width, channels (a
+// multiple of 4), stride. k padded input rows, k*k weights and a row of depthwise outputs (the
+// forward kernels' result, the backward kernels' gradient of it).
+struct DwconvRow {
+  int32_t k, out_w, channels, stride;
+  std::vector<std::vector<float>> data;
+  std::vector<float*> rows;
+  std::vector<float> weights, mid;
+
+  explicit DwconvRow(const benchmark::State& state)
+      : k(static_cast<int32_t>(state.range(0))),
+        out_w(static_cast<int32_t>(state.range(1))),
+        channels(static_cast<int32_t>(state.range(2))),
+        stride(static_cast<int32_t>(state.range(3))) {
+    const int32_t span = (out_w - 1) * stride + k;
+    for (int32_t di = 0; di < k; ++di) data.push_back(random_floats(size_t(span) * channels, di));
+    for (auto& d : data) rows.push_back(d.data());
+    weights = random_floats(size_t(k) * k * channels, 99);
+    mid = random_floats(size_t(out_w) * channels, 98);
+  }
+  double macs() const { return double(k) * k * out_w * channels; }
+};
 
 }  // namespace bench
 }  // namespace sepconv

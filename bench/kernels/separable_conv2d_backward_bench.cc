@@ -43,12 +43,24 @@ size_t count(const SepConvParams& p, bool input) {
                                   : size_t(p.out_h) * p.out_w * p.out_c);
 }
 
+// A layer's random input and filters.
+struct Layer {
+  SepConvParams p;
+  FilterShape f;
+  std::vector<float> x, dw, pw;
+  explicit Layer(const benchmark::State& state)
+      : p(layer(state)),
+        f(filter_shape(p)),
+        x(random_floats(count(p, true), 1)),
+        dw(random_floats(size_t(f.k_h) * f.k_w * f.in_c * f.multiplier, 2)),
+        pw(random_floats(size_t(f.in_c) * f.multiplier * f.out_c, 3)) {}
+};
+
 void BM_forward(benchmark::State& state) {
-  const SepConvParams p = layer(state);
-  const FilterShape f = filter_shape(p);
-  const std::vector<float> x = random_floats(count(p, true), 1);
-  const std::vector<float> dw = random_floats(size_t(f.k_h) * f.k_w * f.in_c * f.multiplier, 2);
-  const std::vector<float> pw = random_floats(size_t(f.in_c) * f.multiplier * f.out_c, 3);
+  const Layer l(state);
+  const SepConvParams& p = l.p;
+  const FilterShape& f = l.f;
+  const std::vector<float>&x = l.x, &dw = l.dw, &pw = l.pw;
   std::vector<float> packed(packed_weights_bytes(f) / sizeof(float));
   pack_weights(f, dw.data(), pw.data(), nullptr, packed.data());
   ThreadPool pool(1);
@@ -63,11 +75,10 @@ void BM_forward(benchmark::State& state) {
 }
 
 void BM_backward(benchmark::State& state) {
-  const SepConvParams p = layer(state);
-  const FilterShape f = filter_shape(p);
-  const std::vector<float> x = random_floats(count(p, true), 1);
-  const std::vector<float> dw = random_floats(size_t(f.k_h) * f.k_w * f.in_c * f.multiplier, 2);
-  const std::vector<float> pw = random_floats(size_t(f.in_c) * f.multiplier * f.out_c, 3);
+  const Layer l(state);
+  const SepConvParams& p = l.p;
+  const FilterShape& f = l.f;
+  const std::vector<float>&x = l.x, &dw = l.dw, &pw = l.pw;
   // y in [0, 6): most outputs pass relu6's gradient, as in a trained layer.
   std::vector<float> y = random_floats(count(p, false), 4);
   for (float& v : y) v = 3.0f + 3.0f * v;
