@@ -78,7 +78,7 @@ SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : 
   };
   tile_rows_ = static_cast<int32_t>(std::max<int64_t>(
       1, std::min<int64_t>((int64_t{kTilePixels} + p_.out_w - 1) / p_.out_w, p_.out_h)));
-  if (tile_rows_ > 1 && window(tile_rows_) * row_bytes > kMaxRingBytes) tile_rows_ = 1;
+  if (tile_rows_ > 1 && row_bytes > kMaxRingBytes / uint64_t(window(tile_rows_))) tile_rows_ = 1;
   ring_rows_ = window(tile_rows_);
 
   const uint64_t taps = uint64_t(p_.k_h) * uint64_t(p_.k_w);

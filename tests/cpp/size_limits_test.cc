@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "separable_conv2d.h"
+#include "separable_conv2d_backward.h"
 #include "test_util.h"
 
 namespace sepconv {
@@ -33,6 +34,16 @@ uint64_t one_row_bytes(const SepConvParams& p) {
   return sizeof(float) * span * uint64_t(depthwise_channels(p));
 }
 
+// Each operator's workspace per thread holds at least `rows` such rows (the backward: a packed
+// input row and a row of input gradients), and grows in proportion to the threads.
+template <typename Op>
+void expect_rows_per_thread(const SepConvParams& p, uint64_t rows) {
+  const Op op(p);
+  EXPECT_GE(op.workspace_bytes(1), rows * one_row_bytes(p)) << describe(p);
+  EXPECT_GE(op.workspace_bytes(2), 2 * rows * one_row_bytes(p)) << describe(p);
+  EXPECT_EQ(op.workspace_bytes(2), 2 * op.workspace_bytes(1)) << describe(p);
+}
+
 TEST(SizeLimits, WorkspaceOfAHugePaddedExtentDoesNotWrap) {
   struct Case {
     int32_t stride_w, pad_right, channels, out_w;
@@ -43,10 +54,8 @@ TEST(SizeLimits, WorkspaceOfAHugePaddedExtentDoesNotWrap) {
                         Case{kMax, kMax, 3, 2}}) {      // extent 2^31 itself
     const SepConvParams p = wide_padding(c.stride_w, c.pad_right, c.channels);
     ASSERT_EQ(p.out_w, c.out_w) << describe(p);
-    const SeparableConv2d op(p);
-    EXPECT_GE(op.workspace_bytes(1), one_row_bytes(p)) << describe(p);
-    EXPECT_GE(op.workspace_bytes(2), 2 * one_row_bytes(p)) << describe(p);
-    EXPECT_EQ(op.workspace_bytes(2), 2 * op.workspace_bytes(1)) << describe(p);
+    expect_rows_per_thread<SeparableConv2d>(p, 1);
+    expect_rows_per_thread<SeparableConv2dBackward>(p, 2);
   }
 }
 
@@ -62,8 +71,8 @@ TEST(SizeLimits, WorkspaceOfAHugeDilationDoesNotWrap) {
   const SepConvParams p = make_params(s);
   ASSERT_EQ(p.out_h, 1);
   ASSERT_EQ(p.out_w, 1);
-  const SeparableConv2d op(p);
-  EXPECT_GE(op.workspace_bytes(1), one_row_bytes(p)) << describe(p);
+  expect_rows_per_thread<SeparableConv2d>(p, 1);
+  expect_rows_per_thread<SeparableConv2dBackward>(p, 2);
 }
 
 TEST(SizeLimits, PackedWeightsOfHugeFiltersDoNotWrap) {
@@ -72,6 +81,11 @@ TEST(SizeLimits, PackedWeightsOfHugeFiltersDoNotWrap) {
             sizeof(float) * (uint64_t{1} << 32));
   // A 2^32-float pointwise filter.
   EXPECT_GE(packed_weights_bytes(FilterShape{1, 1, 1 << 16, 1, 1 << 16}),
+            sizeof(float) * (uint64_t{1} << 32));
+  // The same for the backward pass's packing.
+  EXPECT_GE(backward_packed_weights_bytes(FilterShape{1 << 16, 1 << 16, 1, 1, 1}),
+            sizeof(float) * (uint64_t{1} << 32));
+  EXPECT_GE(backward_packed_weights_bytes(FilterShape{1, 1, 1 << 16, 1, 1 << 16}),
             sizeof(float) * (uint64_t{1} << 32));
 }
 
