@@ -10,12 +10,14 @@
 const { SeparableConv2dError, describe } = require('./errors');
 const {
   parseOptions, checkInput, checkLayerInput, checkFilters, checkNewWeights, filterShape, prepareRun, checkRunOptions,
-  checkWasmTensorShape,
+  checkWasmTensorShape, checkBackward, GRADIENTS,
 } = require('./arguments');
 const { WasmTensor, isWasmTensor } = require('./wasm_tensor');
 const { HeapLayer, allocate, fillBlock } = require('./heap_layer');
 const { resolveInit, VARIANTS } = require('./backends');
-const { computeBlocking, computeOnPage, pageQueue } = require('./compute');
+const {
+  computeBlocking, computeOnPage, jobBlocking, jobOnPage, pageQueue,
+} = require('./compute');
 
 // A layer nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
@@ -94,6 +96,36 @@ class SeparableConv2dLayer {
     return owner.exclusive(call.run, () => this._execute(call, computeOnPage(owner, call.run.params)), this._opts.context);
   }
 
+  /** Checks a backward call's arguments against the layer, reading each caller value once. */
+  _prepareBackward(input, dy, options) {
+    const heap = this._usableHeap();
+    const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input));
+    const { dy: dyData, wanted } = checkBackward(this._opts, this._filters, run, dy, options);
+    run.dy = dyData;  // beside run.input: both are staged if the call waits on a page
+    return { run, wanted, heap };
+  }
+
+  /**
+   * The gradients of L = sum(dy * y), y = this layer's output for input (options.gradients: which
+   * of 'x', 'depthwiseFilter', 'pointwiseFilter', 'bias'; default all): { dx, dDepthwiseFilter,
+   * dPointwiseFilter, dBias }, each {data, shape}, for those wanted. Blocking; not on a browser
+   * page's main thread: use backward() there.
+   */
+  backwardSync(input, dy, options) {
+    if (this._owner.onPage) throw notOnPage('layer.backwardSync', 'await layer.backward(x, dy)');
+    const { run, wanted, heap } = this._prepareBackward(input, dy, options);
+    return gradientsNamed(heap.backward(run, run.dy, wanted, { compute: computeBlocking, job: jobBlocking }));
+  }
+
+  /** The same as backwardSync, asynchronous. */
+  async backward(input, dy, options) {
+    const owner = this._owner;
+    if (!owner.onPage) return this.backwardSync(input, dy, options);
+    const { run, wanted, heap } = this._prepareBackward(input, dy, options);
+    const compute = () => heap.backward(run, run.dy, wanted, { compute: computeOnPage(owner, run.params), job: jobOnPage(owner) });
+    return gradientsNamed(await owner.exclusive(run, compute, this._opts.context));
+  }
+
   /**
    * Replaces the layer's weights, for training loops: filters of exactly the layer's shapes, and
    * a bias of length O if (and only if) the layer was created with one. Repacked in place, with
@@ -117,6 +149,11 @@ class SeparableConv2dLayer {
     this._owner.release(() => heap.dispose());
     this._heap = null;
   }
+}
+
+/** The backward pass's results under the names the API gives them (dx, dDepthwiseFilter, ...). */
+function gradientsNamed(byName) {
+  return Object.fromEntries(Object.entries(byName).map(([name, tensor]) => [GRADIENTS[name], tensor]));
 }
 
 /** onValue(value) of a value or a Promise; onError for a rejected Promise's error. */
@@ -169,10 +206,13 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
        * memory is reused from call to call.)
        */
       exclusive(run, compute, context) {
-        if (!queue.busy || typeof run.input === 'number') return queue.exclusive(compute);
+        const staging = ['input', 'dy'].filter((key) => run[key] !== undefined && typeof run[key] !== 'number');
+        if (!queue.busy || staging.length === 0) return queue.exclusive(compute);
         const { batch, inH, inW, inC } = run.params;
-        const staged = fillBlock(module, context, 'an input waiting for an earlier call', { input: 4 * batch * inH * inW * inC }, { input: run.input });
-        run.input = staged.base;
+        const bytes = { input: 4 * batch * inH * inW * inC, dy: 4 * run.outputShape.reduce((a, b) => a * b, 1) };
+        const staged = fillBlock(module, context, 'the inputs of a call waiting for an earlier one',
+          Object.fromEntries(staging.map((key) => [key, bytes[key]])), Object.fromEntries(staging.map((key) => [key, run[key]])));
+        staging.forEach((key) => { run[key] = staged.at(key); });
         const free = () => { if (!made.disposed) module._free(staged.base); };
         return queue.exclusive(compute).finally(free);
       },
@@ -281,6 +321,23 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
     return oneShot(owner, x, depthwiseFilter, pointwiseFilter, options, (layer, input) => layer.run(input));
   }
 
+  /**
+   * The gradients of tf.nn.separable_conv2d: of L = sum(dy * y), y = separableConv2d(x, ...).
+   * options: the forward call's, and `gradients` (see layer.backwardSync). Resolves to
+   * { dx, dDepthwiseFilter, dPointwiseFilter, dBias }, those wanted.
+   */
+  async function separableConv2dBackward(x, depthwiseFilter, pointwiseFilter, dy, options) {
+    const owner = await loaded('separableConv2dBackward');
+    return oneShot(owner, x, depthwiseFilter, pointwiseFilter, options, (layer, input) => layer.backward(input, dy, options));
+  }
+
+  /** The same as separableConv2dBackward, blocking; init() must have resolved first. Not on a page's main thread. */
+  function separableConv2dBackwardSync(x, depthwiseFilter, pointwiseFilter, dy, options) {
+    if (onPage) throw notOnPage('separableConv2dBackwardSync', 'await separableConv2dBackward(...)');
+    const owner = requireBackend('separableConv2dBackwardSync');
+    return oneShot(owner, x, depthwiseFilter, pointwiseFilter, options, (layer, input) => layer.backwardSync(input, dy, options));
+  }
+
   /** The same as separableConv2d, blocking; init() must have resolved first. Not on a page's main thread. */
   function separableConv2dSync(x, depthwiseFilter, pointwiseFilter, options) {
     if (onPage) throw notOnPage('separableConv2dSync', 'await separableConv2d(...)');
@@ -345,8 +402,9 @@ function createApi(loadModule, defaultThreads, { onPage = false, resultArrays = 
   }
 
   return {
-    init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo,
-    getMemoryInfo, dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
+    init, separableConv2d, separableConv2dSync, separableConv2dBackward, separableConv2dBackwardSync,
+    createSeparableConv2d, createWasmTensor, getBackendInfo, getMemoryInfo, dispose, SeparableConv2dError,
+    SeparableConv2dLayer, WasmTensor,
   };
 }
 

@@ -386,7 +386,53 @@ function readRunOptions(opts, runOptions, outputShape, input) {
   return { array: output, view: plainFloat32(output) };
 }
 
+// The gradients a backward call can compute, by the name `gradients` uses, and the result's keys.
+const GRADIENTS = { x: 'dx', depthwiseFilter: 'dDepthwiseFilter', pointwiseFilter: 'dPointwiseFilter', bias: 'dBias' };
+
+/**
+ * A backward call's own arguments against its forward call (prepareRun's run): dy, of the forward
+ * output's shape (a {data, shape} tensor or a WasmTensor), and `options.gradients`, the subset of
+ * GRADIENTS' names wanted (default: all; 'bias' only for a layer or call with a bias). Returns
+ * { dy (Float32Array or address), wanted (names, in GRADIENTS' order) }.
+ */
+function checkBackward(opts, filters, run, dy, options) {
+  const { context } = opts;
+  const hasBias = Boolean(filters.hasBias || filters.bias);
+  let dyData;
+  let shape;
+  if (isWasmTensor(dy)) {
+    shape = dy.shape;
+    dyData = residentAddress(context, dy, 'dy');
+  } else {
+    ({ shape, data: dyData } = checkTensor(context, dy, 'dy', opts.nchw ? '[N,O,OH,OW]' : '[N,OH,OW,O]', 0));
+  }
+  if (shape.some((d, axis) => d !== run.outputShape[axis])) {
+    fail(context, 'BAD_SHAPE', `dy must have the forward output's shape ${describe(run.outputShape)}; got ${describe(shape)}`);
+  }
+  const wanted = guarded(context, 'BAD_OPTIONS', 'gradients', () => readGradients(context, options, hasBias));
+  return { dy: dyData, wanted };
+}
+
+function readGradients(context, options, hasBias) {
+  const all = Object.keys(GRADIENTS).filter((name) => name !== 'bias' || hasBias);
+  if (options === undefined) return all;
+  if (options === null || typeof options !== 'object') {
+    fail(context, 'BAD_OPTIONS', `options must be an object; got ${describe(options)}`);
+  }
+  const given = ownProperty(options, 'gradients');
+  if (given === undefined) return all;
+  const names = Array.isArray(given) ? Array.from(given) : null;
+  const known = Object.keys(GRADIENTS);
+  if (!names || names.some((name) => !known.includes(name))) {
+    fail(context, 'BAD_OPTIONS', `gradients must be an array of ${known.map((k) => `'${k}'`).join(', ')}; got ${describe(given)}`);
+  }
+  if (names.includes('bias') && !hasBias) {
+    fail(context, 'BAD_OPTIONS', "gradients: 'bias' needs a bias (options.bias when the layer or call was made); there is none");
+  }
+  return known.filter((name) => names.includes(name));
+}
+
 module.exports = {
   parseOptions, checkInput, checkLayerInput, checkFilters, checkNewWeights, filterShape, prepareRun, checkRunOptions,
-  checkWasmTensorShape,
+  checkWasmTensorShape, checkBackward, GRADIENTS,
 };

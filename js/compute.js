@@ -132,6 +132,54 @@ function learnSpeed(before, macs, ms) {
   return ms >= 0.3 ? macs / ms : Math.max(before, macs / (ms + 0.1));
 }
 
+/** A job in the page's pool: started, awaited without blocking (the pool's job counter), joined. */
+async function pooledJob(backend, start, join) {
+  const { module } = backend;
+  const index = module.jobsDoneAddress() / 4;
+  const before = Atomics.load(module.HEAP32, index);
+  start();
+  await changed(backend, index, before);
+  join();  // the job is done: this returns at once
+}
+
+/**
+ * The backward pass's computation (HeapLayer.backward's `job`): start() sets the pool going,
+ * join() completes it; `results` are result descriptions as above, one per gradient wanted.
+ * Returns their filled arrays. Blocking: as computeBlocking.
+ */
+function jobBlocking(start, join, results) {
+  start();
+  let arrays;
+  try {
+    arrays = results.map((result) => result.allocate());
+  } finally {
+    join();
+  }
+  arrays.forEach((array, i) => results[i].copy(array, 0, results[i].length));
+  return arrays;
+}
+
+/**
+ * The same on a page's main thread: in the pool where there is one; else in one go, in a task of
+ * its own (the backward pass has no slices yet: on a plain page it blocks the page while it runs).
+ */
+function jobOnPage(backend) {
+  return async (start, join, results) => {
+    const arrays = results.map((result) => result.allocate());
+    if (backend.pooled) {
+      await pooledJob(backend, start, join);
+    } else {
+      await yieldToPage();
+      if (backend.disposed) throw disposedError();
+      start();
+      join();
+    }
+    const filled = await Promise.all(arrays);
+    for (let i = 0; i < results.length; i += 1) await copyOutOnPage(backend, results[i], filled[i]);
+    return filled;
+  };
+}
+
 /** Copies the result out in pieces of COPY_FLOATS_PER_TASK, yielding to the page between them. */
 async function copyOutOnPage(backend, result, array) {
   for (let from = 0; from < result.length; from += COPY_FLOATS_PER_TASK) {
@@ -159,15 +207,10 @@ function computeOnPage(backend, params) {
 
 /** The operator's computation on a page, in the pool or in slices (see the top of this file). */
 async function computeRowsOnPage(backend, params, op, { input, packed, output, workspace }) {
-  const { module } = backend;
   const rows = op.rows();
   const perRow = macsPerRow(params);
   if (backend.pooled && rows * perRow >= IMMEDIATE_MACS) {
-    const index = module.jobsDoneAddress() / 4;
-    const before = Atomics.load(module.HEAP32, index);
-    op.start(input, packed, output, workspace);
-    await changed(backend, index, before);
-    op.join();  // the job is done: this returns at once
+    await pooledJob(backend, () => op.start(input, packed, output, workspace), () => op.join());
     return;
   }
   // The checks and the copy in took part of this task already: a call of more than one slice
@@ -192,5 +235,5 @@ async function computeRowsOnPage(backend, params, op, { input, packed, output, w
 }
 
 module.exports = {
-  computeBlocking, computeOnPage, pageQueue,
+  computeBlocking, computeOnPage, jobBlocking, jobOnPage, pageQueue,
 };

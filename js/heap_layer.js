@@ -91,14 +91,21 @@ class HeapLayer {
     this.shape = shape;
     ensureHeadroom(module, this.context);
     this.packed = allocate(module, this.context, module.packedWeightsBytes(shape), 'the packed weights');
+    // The backward pass reads the weights in a layout of its own (the pointwise filter
+    // transposed), packed alongside: the raw filters are not kept.
+    this.backwardPacked = 0;
     try {
+      this.backwardPacked = allocate(module, this.context, module.backwardPackedWeightsBytes(shape), 'the packed weights of the backward pass');
       this.pack(this.stage(filters));
     } catch (error) {
       module._free(this.packed);
+      if (this.backwardPacked) module._free(this.backwardPacked);
       throw error;
     }
     this.op = null;     // the operator for the last input shape, reused while the shape repeats
     this.opShape = '';
+    this.backwardOp = null;  // the same for the backward pass
+    this.backwardShape = '';
   }
 
   /**
@@ -126,6 +133,7 @@ class HeapLayer {
   pack(staged) {
     try {
       this.module.packWeights(this.shape, staged.depthwise, staged.pointwise, staged.bias, this.packed);
+      this.module.packBackwardWeights(this.shape, staged.depthwise, staged.pointwise, this.backwardPacked);
     } finally {
       this.module._free(staged.base);
     }
@@ -210,6 +218,99 @@ class HeapLayer {
     return block;
   }
 
+  /**
+   * The gradients of a prepared run (arguments.prepareRun) for dy (arguments.checkBackward: a
+   * Float32Array to copy in, or an address), `wanted` names of arguments.GRADIENTS. With `compute` (the
+   * forward's, for y where the activation's gradient reads it) and `job` (js/compute.js's
+   * jobBlocking or jobOnPage), synchronously or as a Promise: a new {data, shape} for each wanted
+   * name ({ x, depthwiseFilter, ... }: the gradients with respect to those).
+   */
+  backward({ params, input, outputShape }, dy, wanted, { compute, job }) {
+    const { kH, kW, inC, multiplier, outC } = this.shape;
+    const { batch, inH, inW, nchw } = params;
+    const shapes = {
+      x: nchw ? [batch, inC, inH, inW] : [batch, inH, inW, inC],
+      depthwiseFilter: [kH, kW, inC, multiplier],
+      pointwiseFilter: [1, 1, inC * multiplier, outC],
+      bias: [outC],
+    };
+    const lengths = Object.fromEntries(wanted.map((name) => [name, shapes[name].reduce((a, b) => a * b, 1)]));
+    const named = (arrays) => Object.fromEntries(wanted.map((name, i) => [name, { data: arrays[i], shape: shapes[name] }]));
+    if (batch === 0) return named(wanted.map((name) => new Float32Array(lengths[name])));  // as in TensorFlow: zeros, and an empty dx
+
+    const newShape = this.useOp(params);
+    const newBackward = this.useBackwardOp(params);
+    // y, for the activation's mask: computed again from x (the same values as the forward call's,
+    // bit for bit). Without an activation nothing reads it.
+    const needsY = params.outputMin !== -Infinity || params.outputMax !== Infinity;
+    const outputLength = outputShape.reduce((a, b) => a * b, 1);
+    const sizes = { workspace: this.backwardOp.workspaceBytes() };
+    const arrays = {};
+    if (typeof input !== 'number') [sizes.input, arrays.input] = [4 * batch * inH * inW * inC, input];
+    if (typeof dy !== 'number') [sizes.dy, arrays.dy] = [4 * outputLength, dy];
+    if (needsY) Object.assign(sizes, { y: 4 * outputLength, forwardWorkspace: this.op.workspaceBytes() });
+    for (const name of wanted) sizes[name] = 4 * lengths[name];
+    let block = null;
+    const cleanUp = (failed) => {
+      if (block) this.module._free(block.base);
+      if (failed && newShape) this.releaseOp();
+      if (failed && newBackward) this.releaseBackwardOp();
+    };
+    try {
+      block = fillBlock(this.module, this.context, 'this backward call (inputs, workspace and gradients)', sizes, arrays);
+      ensureHeadroom(this.module, this.context);
+      const at = (name) => (name in sizes ? block.at(name) : 0);
+      const x = typeof input === 'number' ? input : at('input');
+      const dyAt = typeof dy === 'number' ? dy : at('dy');
+      const y = needsY ? at('y') : 0;
+      const forward = needsY
+        ? compute(this.op, { input: x, packed: this.packed, output: y, workspace: at('forwardWorkspace') }, { allocate: () => null, length: 0, copy() {} })
+        : null;
+      const results = wanted.map((name) => {
+        const start = at(name) / 4;
+        return {
+          allocate: () => (name === 'x' ? this.newArray(lengths[name]) : new Float32Array(lengths[name])),
+          length: lengths[name],
+          copy: (array, from, to) => array.set(this.module.HEAPF32.subarray(start + from, start + to), from),
+        };
+      });
+      const backward = () => job(() => this.backwardOp.start(x, y, dyAt, at('x'), at('depthwiseFilter'), at('pointwiseFilter'), at('bias'),
+        this.backwardPacked, at('workspace')), () => this.backwardOp.join(), results);
+      const finish = (filled) => {
+        cleanUp(false);
+        return named(filled);
+      };
+      const fail = (error) => {
+        // After dispose() the module is gone: nothing is left to free.
+        if (!(error instanceof SeparableConv2dError && error.code === 'DISPOSED')) cleanUp(true);
+        throw error;
+      };
+      if (forward instanceof Promise) return forward.then(backward).then(finish, fail);
+      const filled = backward();
+      return filled instanceof Promise ? filled.then(finish, fail) : finish(filled);
+    } catch (error) {
+      cleanUp(true);
+      throw error;
+    }
+  }
+
+  /** The backward operator for params' input shape, made anew when the shape changes; true if new. */
+  useBackwardOp(params) {
+    const shape = `${params.batch},${params.inH},${params.inW}`;
+    if (shape === this.backwardShape) return false;
+    this.releaseBackwardOp();
+    ensureHeadroom(this.module, this.context);
+    this.backwardOp = new this.module.SeparableConv2dBackward(params);
+    this.backwardShape = shape;
+    return true;
+  }
+
+  releaseBackwardOp() {
+    if (this.backwardOp) this.backwardOp.delete();
+    this.backwardOp = null;
+    this.backwardShape = '';
+  }
+
   releaseOp() {
     if (this.op) this.op.delete();
     this.op = null;
@@ -218,8 +319,13 @@ class HeapLayer {
 
   dispose() {
     this.releaseOp();
-    if (this.packed) this.module._free(this.packed);
+    this.releaseBackwardOp();
+    if (this.packed) {
+      this.module._free(this.packed);
+      this.module._free(this.backwardPacked);
+    }
     this.packed = 0;
+    this.backwardPacked = 0;
   }
 }
 

@@ -110,6 +110,52 @@ export function separableConv2dSync(
   options: SeparableConv2dOptions,
 ): OutputTensor;
 
+/** The gradients a backward call can compute: with respect to the input, each filter and the bias. */
+export type GradientName = 'x' | 'depthwiseFilter' | 'pointwiseFilter' | 'bias';
+
+export interface BackwardOptions {
+  /**
+   * Which gradients to compute; default: all ('bias' only when there is a bias). An unknown name,
+   * or 'bias' without a bias, is BAD_OPTIONS.
+   */
+  gradients?: readonly GradientName[];
+}
+
+/**
+ * The gradients of L = sum(dy * y) where y is the forward call's output: those asked for, each
+ * its own Float32Array. dx has the input's shape, the filters' gradients their shapes
+ * ([KH,KW,C,M] and [1,1,C*M,O]), dBias [O]. With relu and relu6 the gradient passes where the
+ * output is above 0 (and below 6), as TensorFlow's ReluGrad and Relu6Grad.
+ */
+export interface Gradients {
+  dx?: { data: Float32Array; shape: [number, number, number, number] };
+  dDepthwiseFilter?: { data: Float32Array; shape: [number, number, number, number] };
+  dPointwiseFilter?: { data: Float32Array; shape: [number, number, number, number] };
+  dBias?: { data: Float32Array; shape: [number] };
+}
+
+/**
+ * The backward pass of tf.nn.separable_conv2d: the gradients with respect to the input, both
+ * filters and the bias, for `dy` of the forward output's shape (BAD_SHAPE names it otherwise).
+ * options: the forward call's, with `gradients`.
+ */
+export function separableConv2dBackward(
+  input: Tensor4D,
+  depthwiseFilter: Tensor4D,
+  pointwiseFilter: Tensor4D,
+  dy: Tensor4D,
+  options: SeparableConv2dOptions & BackwardOptions,
+): Promise<Gradients>;
+
+/** The same, blocking; `await init()` first. Not on a browser page's main thread (NOT_SUPPORTED). */
+export function separableConv2dBackwardSync(
+  input: Tensor4D,
+  depthwiseFilter: Tensor4D,
+  pointwiseFilter: Tensor4D,
+  dy: Tensor4D,
+  options: SeparableConv2dOptions & BackwardOptions,
+): Gradients;
+
 /**
  * A float32 tensor in the wasm module's memory. A layer run on one reads it in place and leaves its result in another, so a chain of
  * layers copies nothing between JavaScript and wasm. Free it with dispose() (it is also freed
@@ -169,6 +215,14 @@ export class SeparableConv2dLayer {
   runSync(input: Tensor4D, options: RunOptions & { output: WasmTensor }): WasmTensor;
   runSync(input: Tensor4D, options?: RunOptions & { output?: Float32Array }): OutputTensor;
   runSync(input: Tensor4D | WasmTensor, options?: RunOptions): OutputTensor | WasmTensor;
+  /**
+   * The gradients of the layer's output for `input`, given dy (the forward output's shape; a
+   * Tensor4D or a WasmTensor, as is input). The output is computed again where the activation's
+   * gradient needs it.
+   */
+  backward(input: Tensor4D | WasmTensor, dy: Tensor4D | WasmTensor, options?: BackwardOptions): Promise<Gradients>;
+  /** The same, blocking. Not on a browser page's main thread (throws NOT_SUPPORTED): use backward(). */
+  backwardSync(input: Tensor4D | WasmTensor, dy: Tensor4D | WasmTensor, options?: BackwardOptions): Gradients;
   /**
    * Replaces the weights, for training loops: filters of exactly the layer's shapes, and a bias
    * (length O) if and only if the layer was created with one. Checked as createSeparableConv2d

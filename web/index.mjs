@@ -14,7 +14,8 @@ const onPage = typeof document !== 'undefined';
 const api = createApi(loadModule, defaultThreads, { onPage, resultArrays: onPage ? createResultArrays() : null });
 
 export const {
-  init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo,
-  getMemoryInfo, dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
+  init, separableConv2d, separableConv2dSync, separableConv2dBackward, separableConv2dBackwardSync,
+  createSeparableConv2d, createWasmTensor, getBackendInfo, getMemoryInfo, dispose, SeparableConv2dError,
+  SeparableConv2dLayer, WasmTensor,
 } = api;
 export default api;
