@@ -67,20 +67,27 @@ function givenUrl(file, wasmPaths) {
   return new URL(file, new URL(wasmPaths.endsWith('/') ? wasmPaths : `${wasmPaths}/`, here)).href;
 }
 
+// The threaded build's module as this thread imported it from a blob: URL, the first time. A page
+// keeps every module it imported for good, under its URL: importing a new blob at each init()
+// would keep one more copy of the build each time.
+let importedFromBlob = null;
+
 /**
- * The threaded build from blob: URLs, { module, worker, imported } (imported: the module's
- * namespace, as this thread imported it); null if this page refuses blob: scripts.
+ * The threaded build from blob: URLs, { module, worker, imported, blobs } (imported: the module's
+ * namespace, as this thread imported it; blobs: the URLs to revoke once the pthread workers have
+ * loaded); null if this page refuses blob: scripts.
  */
 async function threadedFromBlobs() {
   const sources = await import('./sepconv-threaded-simd.sources.mjs');
   const module = blobUrl(sources.moduleSource);
   try {
-    const imported = await import(/* webpackIgnore: true */ /* @vite-ignore */ module);
-    return { module, worker: blobUrl(sources.workerSource), imported };
+    importedFromBlob = importedFromBlob || await import(/* webpackIgnore: true */ /* @vite-ignore */ module);
   } catch (_) {
     URL.revokeObjectURL(module);
     return null;
   }
+  const worker = blobUrl(sources.workerSource);
+  return { module, worker, imported: importedFromBlob, blobs: [module, worker] };
 }
 
 /**
@@ -103,11 +110,13 @@ async function threadedFromFiles(variant, wasmPaths) {
     const why = wasmPaths === undefined ? ' (this page refuses blob: scripts, so the files are needed)' : '';
     throw new SeparableConv2dError('NOT_BUILT', `the '${variant}' wasm build cannot load: ${problem}${why}`);
   }
+  // A worker's script must be same-origin: one on a CDN is started from a blob of its text.
+  const workerUrl = sameOrigin(worker) ? worker : blobUrl(workerText.text);
   return {
     module,
-    // A worker's script must be same-origin: one on a CDN is started from a blob of its text.
-    worker: sameOrigin(worker) ? worker : blobUrl(workerText.text),
+    worker: workerUrl,
     imported: import(/* webpackIgnore: true */ /* @vite-ignore */ module),
+    blobs: workerUrl === worker ? [] : [workerUrl],
   };
 }
 
@@ -126,10 +135,12 @@ export async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
   const options = {};
   let source;
   let imported;
+  let blobs = [];
   if (threaded) {
     const urls = (wasmPaths === undefined && await threadedFromBlobs()) || await threadedFromFiles(variant, wasmPaths);
     source = urls.module.startsWith('blob:') ? files.module : urls.module;
     imported = urls.imported;
+    blobs = urls.blobs;
     Object.assign(options, {
       locateFile: (file) => (file === files.worker ? urls.worker : file),
       mainScriptUrlOrBlob: urls.module,
@@ -140,6 +151,20 @@ export async function loadModule({ variant, threads, wasmPaths, callerHelps }) {
     source = url || files.module;
     imported = singleThreadModule(variant, url);
   }
+  try {
+    return await startBuild(variant, imported, options, source, { threads, callerHelps });
+  } finally {
+    // Emscripten needs the worker's and the module's URLs only to start a worker (new Worker(),
+    // then the worker's import()), and starts them all before the module is ready: its pool holds
+    // as many workers as setThreads() makes threads, once, until dispose(). So each blob can go now,
+    // instead of staying alive (about 150 kB) after every init().
+    blobs.forEach((url) => URL.revokeObjectURL(url));
+  }
+}
+
+/** The build imported as `imported` started with `options`, and its threads: { module, variant, simd }. */
+async function startBuild(variant, imported, options, source, { threads, callerHelps }) {
+  const threaded = VARIANTS[variant].threads;
   let createModule;
   try {
     createModule = (await imported).default;

@@ -286,6 +286,17 @@ test.each([true, false])('layer.setWeights between calls in flight (isolated: %p
   });
 });
 
+test('init() and dispose() five times: the threads work each time, and no blob: URL outlives its init()', async () => {
+  await withPage(true, async ({ page, consoleErrors }) => {
+    const r = await page.evaluate(() => window.initDisposeCycles(5, { threads: 2 }));
+    expect(r.rounds).toEqual(Array.from({ length: 5 }, () => ({ threads: 2, right: true, alive: 0 })));
+    expect(r.made).toBeGreaterThanOrEqual(10);  // the module's and the worker's, each time
+    expect(r.stillLoad).toBe(0);
+    // Each fetch of a revoked URL logs one error.
+    expect(consoleErrors.filter((text) => text !== 'Failed to load resource: net::ERR_FILE_NOT_FOUND')).toEqual([]);
+  });
+});
+
 // A strict Content-Security-Policy: scripts from the page's origin only, wasm compiled from
 // bytes, workers from the page's origin only. Nothing is evaluated from text, and the threaded
 // build's files are served beside the entry, so both builds run. What the package tries from

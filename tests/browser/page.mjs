@@ -175,6 +175,44 @@ window.setWeightsDuringCalls = async () => {
   return { which, before, after: sepconv.getMemoryInfo().heapBytesInUse };
 };
 
+/**
+ * `cycles` times init(initOptions), a call big enough for the pool's threads, dispose(); counting
+ * the blob: URLs made and revoked meanwhile. Returns, per cycle, the threads, whether the result
+ * was right and the blob: URLs still alive after dispose(); and whether any URL made still loads.
+ */
+window.initDisposeCycles = async (cycles, initOptions) => {
+  const alive = new Set();
+  const made = [];
+  const { createObjectURL, revokeObjectURL } = URL;
+  URL.createObjectURL = (blob) => {
+    const url = createObjectURL(blob);
+    made.push(url);
+    alive.add(url);
+    return url;
+  };
+  URL.revokeObjectURL = (url) => {
+    alive.delete(url);
+    revokeObjectURL(url);
+  };
+  const x = { data: new Float32Array(64 * 64 * 32).fill(1), shape: [1, 64, 64, 32] };
+  const dw = { data: new Float32Array(32).fill(0.5), shape: [1, 1, 32, 1] };
+  const pw = { data: new Float32Array(32 * 64).fill(0.25), shape: [1, 1, 32, 64] };
+  const rounds = [];
+  try {
+    for (let i = 0; i < cycles; i += 1) {
+      await sepconv.init(initOptions);
+      const y = await sepconv.separableConv2d(x, dw, pw, { strides: 1, padding: 'VALID' });
+      const { threads } = sepconv.getBackendInfo();
+      sepconv.dispose();
+      rounds.push({ threads, right: y.data.every((v) => v === 4), alive: alive.size });  // 32 * 0.5 * 0.25
+    }
+  } finally {
+    Object.assign(URL, { createObjectURL, revokeObjectURL });
+  }
+  const loads = await Promise.all(made.map((url) => fetch(url).then(() => true, () => false)));
+  return { rounds, made: made.length, stillLoad: loads.filter(Boolean).length };
+};
+
 /** A worker of the page's own that imports the package: the sync forms work in it. */
 window.ownWorker = (message) => new Promise((resolve, reject) => {
   const worker = new Worker('/tests/browser/own_worker.mjs', { type: 'module' });
