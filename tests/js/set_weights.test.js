@@ -1,14 +1,16 @@
 'use strict';
 // layer.setWeights(depthwiseFilter, pointwiseFilter, bias?): new weights of the layer's shapes,
-// repacked in place.
+// repacked in place (the forward's packed weights and the backward pass's).
 //   1. after setWeights a layer computes what a fresh layer of the new weights computes, bit for
-//      bit, and that agrees with the float64 reference (random layers: NHWC/NCHW, strides,
-//      dilations, padding, bias, activations; Float64Array weights; NaN weights);
+//      bit, forward and backward, and the forward result agrees with the float64 reference
+//      (random layers: NHWC/NCHW, strides, dilations, padding, bias, activations; Float64Array
+//      weights; NaN weights);
 //   2. every error names the argument, the layer's shape and the given one, and leaves the
 //      layer's weights and the heap as they were;
 //   3. the packed block stays where it was and the heap returns to its baseline;
 //   4. calls in flight: on a page's (non-blocking) path, in both ways it computes, a call started
-//      before setWeights computes with the old weights and one started after with the new.
+//      before setWeights computes with the old weights and one started after with the new,
+//      forward and backward.
 
 const { createApi } = require('../../js/api');
 const { loadModule, defaultThreads } = require('../../js/load_module_node');
@@ -67,9 +69,16 @@ describe('after setWeights a layer computes what a fresh layer of the new weight
     const after = await layer.run(x);
     const fresh = await createSeparableConv2d(next.depthwise, next.pointwise, optionsWith(cfg, epilogue, next.bias));
     const expected = fresh.runSync(x);
+    const dy = randomTensor(mulberry32(cfg.seed), after.shape);
+    const gradients = layer.backwardSync(x, dy);
+    const expectedGradients = fresh.backwardSync(x, dy);
     fresh.dispose();
     const what = `${describeConfig(cfg)} ${describeEpilogue(epilogue)} f64=${f64}`;
     if (!sameBits(after.data, expected.data)) throw new Error(`${what}: not the fresh layer's bits`);
+    for (const [name, gradient] of Object.entries(expectedGradients)) {
+      if (!sameBits(gradients[name].data, gradient.data)) throw new Error(`${what}: ${name} is not the fresh layer's`);
+    }
+    expect(Object.keys(gradients)).toEqual(Object.keys(expectedGradients));
     const problem = mismatch(after, forwardReference(x, next.depthwise, next.pointwise, optionsWith(cfg, epilogue, next.bias)),
       { scale: epilogue.activation === 'relu6' ? 6 : undefined });
     if (problem) throw new Error(`${what}: ${problem}`);
@@ -230,24 +239,30 @@ describe.each(['threaded-simd', 'simd'])('calls in flight on a page\'s path (%s)
   const options = (bias) => ({ strides: 1, padding: 'SAME', activation: 'relu', bias });
 
   test('calls started before setWeights compute with the old weights, calls after with the new', async () => {
+    const dy = randomTensor(rng, [1, 48, 48, 64]);
     const expected = [];
     for (const [dw, pw, bias] of weightSets) {
       const fresh = await api.createSeparableConv2d(dw, pw, options(bias));
-      expected.push((await fresh.run(x)).data);
+      expected.push({ y: (await fresh.run(x)).data, dx: (await fresh.backward(x, dy, { gradients: ['x'] })).dx.data });
       fresh.dispose();
     }
     const baseline = await settledHeap(api.getMemoryInfo);
     const layer = await api.createSeparableConv2d(...weightSets[0].slice(0, 2), options(weightSets[0][2]));
-    const calls = [layer.run(x), layer.run(x)];
+    const forward = () => layer.run(x).then(({ data }) => ({ y: data }));
+    const backward = () => layer.backward(x, dy, { gradients: ['x'] }).then(({ dx }) => ({ dx: dx.data }));
+    const calls = [forward(), backward()];
     layer.setWeights(...weightSets[1]);
-    calls.push(layer.run(x));
+    calls.push(forward(), backward());
     layer.setWeights(...weightSets[2]);
     weightSets[2].forEach((w) => (w.data || w).fill(NaN));  // copied by setWeights: changing them now changes nothing
-    calls.push(layer.run(x), layer.run(x));
+    calls.push(backward(), forward());
     layer.dispose();  // after the calls made so far
     const results = await Promise.all(calls);
-    const which = results.map(({ data }) => expected.findIndex((e) => sameBits(e, data)));
-    expect(which).toEqual([0, 0, 1, 2, 2]);
+    const which = results.map((result) => {
+      const [[key, data]] = Object.entries(result);
+      return expected.findIndex((e) => sameBits(e[key], data));
+    });
+    expect(which).toEqual([0, 0, 1, 1, 2, 2]);
     await new Promise((resolve) => setTimeout(resolve, 0));  // the layer's memory is freed once its calls have settled
     expect(api.getMemoryInfo().heapBytesInUse).toBe(baseline);
   });
