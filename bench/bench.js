@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 
-// npm run bench [-- --quick] [-- --layers mbv1_a,tiny] [-- --json FILE]
+// npm run bench [-- --quick] [-- --layers mbv1_a,tiny] [-- --json FILE] [-- --contention | --backward]
 // sepconv-wasm (1 and 2 threads) against TensorFlow.js's wasm backend and onnxruntime-web
 // (1 and 2 threads) on the layers of the performance issue: interleaved timing, a correctness
 // check of every engine against sepconv-wasm, and the measured one-thread WASM SIMD peak.
@@ -53,7 +53,9 @@ const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,
                  (layer.runSync(x, { output })): no allocation per call, unlike the others
   --lib DIR      benchmark the sepconv-wasm checkout in DIR (its js/ and dist/wasm/; default: this one)
   --contention   the default thread count against one, idle and beside busy processes
-                 (bench/contention.js; its own options: --contention --help)`;
+                 (bench/contention.js; its own options: --contention --help)
+  --backward     the backward pass: forward and backward at 1 and 2 threads, against tfjs's tf.grads
+                 (bench/backward.js; its own options: --backward --help)`;
 
 /** A mistake in the command line: reported without a stack trace. */
 function usageError(message) {
@@ -138,6 +140,10 @@ async function main() {
   if (process.argv.includes('--contention')) {
     await require('./contention').main(process.argv.slice(2).filter((arg) => arg !== '--contention'));
     return;
+  }
+  if (process.argv.includes('--backward')) {
+    const argv = process.argv.slice(2).filter((arg) => arg !== '--backward');
+    return require('./backward').main(argv, { presets: PRESETS, tolerance: TOLERANCE });
   }
   const args = parseArgs(process.argv.slice(2));
   const settings = { ...(args.quick ? PRESETS.quick : PRESETS.full) };

@@ -81,6 +81,12 @@ function makeInputs(layer, seed = 1) {
   };
 }
 
+/** A seeded gradient of the loss with respect to the layer's output (dy), for the backward benchmark. */
+function makeOutputGradient(layer, seed = 4) {
+  const shape = outputShape(layer);
+  return { data: uniform(shape.reduce((a, b) => a * b, 1), seed, 1), shape };
+}
+
 /** The options object of the library's API for this layer. */
 function sepconvOptions(layer) {
   return {
@@ -92,4 +98,4 @@ function sepconvOptions(layer) {
 
 const outputShape = (layer) => [layer.N, layer.OH, layer.OW, layer.O];
 
-module.exports = { LAYERS, selectLayers, makeInputs, sepconvOptions, outputShape };
+module.exports = { LAYERS, selectLayers, makeInputs, makeOutputGradient, sepconvOptions, outputShape };

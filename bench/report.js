@@ -109,4 +109,4 @@ function toJson({ meta, summaries, means, failures }) {
   };
 }
 
-module.exports = { summarizeLayer, formatLayer, formatSummary, geomeans, toJson, describeLayer, fixed, times };
+module.exports = { summarizeLayer, formatLayer, formatSummary, geomeans, toJson, describeLayer, formatRounds, fixed, times };

@@ -66,6 +66,15 @@ async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT 
       const runner = await makeRunner(lib, api, inputs, sepconvOptions(layer));
       return { run: runner.run, toNHWC: runner.read, dispose: runner.dispose };
     },
+    /** One prepared layer's forward call and its backward call (every gradient) given dy. */
+    async prepareBackward(layer, { x, depthwise, pointwise }, dy) {
+      const prepared = await lib.createSeparableConv2d(depthwise, pointwise, sepconvOptions(layer));
+      return {
+        forward: () => prepared.runSync(x).data,
+        backward: () => prepared.backwardSync(x, dy),
+        dispose: () => prepared.dispose(),
+      };
+    },
     close: () => lib.dispose(),
   };
 }
