@@ -1,0 +1,144 @@
+'use strict';
+// Randomized differential test of the backward pass: the gradients the public API gives against
+// the float64 gradients of reference_backward.js (itself checked by finite differences in
+// reference_backward.test.js), and on the configurations tfjs can differentiate (no dilations)
+// against TensorFlow.js's tf.grads too. The forward sweep's ranges (random.js drawConfig: NHWC
+// and NCHW, unequal strides, dilations, SAME/VALID/explicit padding), bias and each activation,
+// subsets of the gradients; the configurations spread over the four forms of the call
+// (separableConv2dBackward, its Sync form, layer.backward and layer.backwardSync). A layer's
+// configuration is called at two input shapes and then at the first again.
+//
+// Replay a failure: SEPCONV_SEEDS=1234,5678 npx jest tests/js/backward_differential.test.js
+
+const {
+  init, separableConv2dBackward, separableConv2dBackwardSync, createSeparableConv2d, dispose,
+} = require('../../js/index.js');
+const { drawConfig, drawInputShapes } = require('./random');
+const { withInputShape } = require('./config');
+const { initTfjs, separableConv2dGradsTfjs } = require('./tfjs_grads_reference');
+const {
+  backwardProblem, referenceOptions, expectedGradients, gradientProblems, describeProblem,
+} = require('./backward_problem');
+
+const FIRST_SEED = 1300000;
+const GROUPS = 4;
+const CONFIGS_PER_GROUP = 130;  // 520 configurations
+const TFJS_EVERY = 3;  // tfjs checks every third configuration it can differentiate
+
+const replaySeeds = process.env.SEPCONV_SEEDS
+  ? process.env.SEPCONV_SEEDS.split(',').map((s) => Number(s.trim()))
+  : null;
+
+const FORMS = ['async', 'sync', 'layer', 'layerSync'];
+const formOf = (seed) => FORMS[seed % FORMS.length];
+
+/** The forward options a layer is made with: the call's, without `gradients`. */
+function layerOptions(options) {
+  const { gradients, ...forward } = options;
+  return forward;
+}
+
+function backwardOptions(options) {
+  return options.gradients === undefined ? undefined : { gradients: options.gradients };
+}
+
+/** One call of p in `form`; for the layer forms, through `layer`. */
+function call(form, p, layer) {
+  const { x, depthwise, pointwise, dy, options } = p;
+  if (form === 'async') return separableConv2dBackward(x, depthwise, pointwise, dy, options);
+  if (form === 'sync') return separableConv2dBackwardSync(x, depthwise, pointwise, dy, options);
+  if (form === 'layer') return layer.backward(x, dy, backwardOptions(options));
+  return layer.backwardSync(x, dy, backwardOptions(options));
+}
+
+/** p's result against the float64 gradients and, where it can tell, tfjs's; failures as strings. */
+function check(p, got, withTfjs) {
+  const problems = gradientProblems(got, expectedGradients(p)).map((s) => `vs float64: ${s}`);
+  if (withTfjs) {
+    const tfjs = separableConv2dGradsTfjs(p.x, p.depthwise, p.pointwise, p.dy, referenceOptions(p));
+    problems.push(...gradientProblems(got, tfjs).map((s) => `vs tfjs: ${s}`));
+    if (problems.length) {
+      const refs = gradientProblems(tfjs, expectedGradients(p));
+      problems.push(`(the references agree with each other: ${refs.length ? `NO: ${refs.join('; ')}` : 'yes'})`);
+    }
+  }
+  return problems.length ? [`${describeProblem(p)} [${withTfjs ? 'with tfjs' : 'float64 only'}]\n    ${problems.join('\n    ')}`] : [];
+}
+
+/**
+ * The configurations of `seeds`, each in its form; returns { failures, counts }. counts says
+ * what the sweep reached, for the premise checks.
+ */
+async function sweep(seeds) {
+  const failures = [];
+  const counts = {
+    configs: 0, calls: 0, tfjs: 0, redrawn: 0, NCHW: 0, dilated: 0, strided: 0, explicit: 0, bias: 0,
+    relu: 0, relu6: 0, linear: 0, subset: 0, ...Object.fromEntries(FORMS.map((f) => [f, 0])),
+  };
+  for (const seed of seeds) {
+    const cfg = drawConfig(seed);
+    const form = formOf(seed);
+    const first = backwardProblem(cfg);
+    const problems = [first];
+    let layer = null;
+    if (form.startsWith('layer')) {
+      const second = backwardProblem(withInputShape(cfg, drawInputShapes(cfg, 2)[1]), { filters: first });
+      problems.push(second, first);
+      layer = await createSeparableConv2d(first.depthwise, first.pointwise, layerOptions(first.options));
+    }
+    const withTfjs = cfg.dilations.every((d) => d === 1) && Math.floor(seed / FORMS.length) % TFJS_EVERY === 0;
+    try {
+      for (const p of problems) {
+        let got;
+        try {
+          got = await call(form, p, layer);
+        } catch (error) {
+          failures.push(`${describeProblem(p)} (${form})\n    threw ${error && error.name}: ${error && error.message}`);
+          continue;
+        }
+        failures.push(...check(p, got, withTfjs).map((f) => `${f}\n    (${form})`));
+        counts.calls++;
+        counts.redrawn += p.attempt > 0;
+      }
+    } finally {
+      if (layer) layer.dispose();
+    }
+    const { options } = first;
+    Object.entries({
+      configs: true, tfjs: withTfjs, [form]: true, NCHW: cfg.dataFormat === 'NCHW', dilated: cfg.dilations.some((d) => d > 1),
+      strided: cfg.strides[0] !== cfg.strides[1], explicit: typeof cfg.padding !== 'string', bias: options.bias !== undefined,
+      relu: options.activation === 'relu', relu6: options.activation === 'relu6', linear: !options.activation || options.activation === 'linear',
+      subset: options.gradients !== undefined,
+    }).forEach(([key, yes]) => { counts[key] += yes ? 1 : 0; });
+  }
+  return { failures, counts };
+}
+
+beforeAll(async () => {
+  await Promise.all([init(), initTfjs()]);
+});
+
+afterAll(() => dispose());
+
+if (replaySeeds) {
+  test(`replay seeds ${replaySeeds.join(',')}`, async () => {
+    expect((await sweep(replaySeeds)).failures).toEqual([]);
+  });
+} else {
+  const total = {};
+  for (let g = 0; g < GROUPS; g++) {
+    const seeds = Array.from({ length: CONFIGS_PER_GROUP }, (_, i) => FIRST_SEED + g * CONFIGS_PER_GROUP + i);
+    test(`the four forms of the call match the float64 gradients (and tfjs's where it can): seeds ${seeds[0]}..${seeds[seeds.length - 1]}`, async () => {
+      const { failures, counts } = await sweep(seeds);
+      expect(failures).toEqual([]);
+      for (const [key, n] of Object.entries(counts)) total[key] = (total[key] || 0) + n;
+    });
+  }
+
+  test('the sweep reached every kind of configuration it claims to check', () => {
+    console.log(`backward sweep: ${JSON.stringify(total)}`);
+    expect(total.configs).toBe(GROUPS * CONFIGS_PER_GROUP);
+    for (const [kind, count] of Object.entries(total)) if (kind !== 'redrawn') expect([kind, count > 0]).toEqual([kind, true]);
+    expect(total.tfjs).toBeGreaterThan(50);
+  });
+}
