@@ -43,6 +43,51 @@ window.runConcurrently = async (cases) => {
   return { results, backend: sepconv.getBackendInfo(), heapReturned: sepconv.getMemoryInfo().heapBytesInUse === before };
 };
 
+/**
+ * Each case's gradients, through separableConv2dBackward or (case.layer) layer.backward of a layer
+ * made for it; as plain data, in order. Also what the sync forms do on this thread (refused), and
+ * whether the heap is back where it was after the first case.
+ */
+window.backwardCases = async (cases) => {
+  const revived = (c) => {
+    const options = { ...c.options, bias: c.options.bias && Float32Array.from(c.options.bias) };
+    if (options.bias === undefined) delete options.bias;
+    return { args: [c.x, c.depthwise, c.pointwise, c.dy].map(revive), options };
+  };
+  const oneCase = async (c) => {
+    const { args: [x, dw, pw, dy], options } = revived(c);
+    if (!c.layer) return sepconv.separableConv2dBackward(x, dw, pw, dy, options);
+    const { gradients, ...forward } = options;
+    const layer = await sepconv.createSeparableConv2d(dw, pw, forward);
+    try {
+      return await layer.backward(x, dy, gradients && { gradients });
+    } finally {
+      layer.dispose();
+    }
+  };
+  const results = [];
+  let before;
+  for (const c of cases) {
+    try {
+      const g = await oneCase(c);
+      results.push(Object.fromEntries(Object.entries(g).map(([key, { data, shape }]) => [key, { data: Array.from(data), shape, float32: data instanceof Float32Array }])));
+    } catch (error) {
+      results.push({ error: plainError(error) });
+    }
+    if (before === undefined) before = sepconv.getMemoryInfo().heapBytesInUse;  // after the first call's fixed allocations
+  }
+  await new Promise((resolve) => setTimeout(resolve, 0));  // frees wait for the calls' queue to settle
+  const heapReturned = sepconv.getMemoryInfo().heapBytesInUse === before;
+  const { args: [x, dw, pw, dy], options } = revived(cases[0]);
+  const syncErrors = {};
+  try { sepconv.separableConv2dBackwardSync(x, dw, pw, dy, options); } catch (error) { syncErrors.separableConv2dBackwardSync = plainError(error); }
+  const { gradients, ...forward } = options;
+  const layer = await sepconv.createSeparableConv2d(dw, pw, forward);
+  try { layer.backwardSync(x, dy); } catch (error) { syncErrors.backwardSync = plainError(error); }
+  layer.dispose();
+  return { results, backend: sepconv.getBackendInfo(), heapReturned, syncErrors };
+};
+
 /** init(options); resolves to the error (plain) or null, and the backend info. */
 window.tryInit = async (options) => {
   try {
