@@ -2,7 +2,8 @@
 // intermediate and final outputs, recomputed on every change. Uses only the package's async API.
 // This file starts the page; each job has its module: filters.mjs (the filter editors), maps.mjs
 // (drawing), compute.mjs (the library's calls), controls.mjs and image_picker.mjs (the inputs),
-// benchmark_panel.mjs, status.mjs, and state.mjs for what they share.
+// benchmark_panel.mjs, learn_panel.mjs (training the filters: learn.mjs, adam.mjs, loss_chart.mjs),
+// status.mjs, and state.mjs for what they share.
 
 import { $, state, session, onRecompute } from './state.mjs';
 import { sampleImage, SAMPLES } from './images.mjs';
@@ -12,6 +13,7 @@ import { scheduleCompute } from './compute.mjs';
 import { wireControls } from './controls.mjs';
 import { renderSamples, wireImageInputs } from './image_picker.mjs';
 import { wireBenchmark } from './benchmark_panel.mjs';
+import { wireLearn, startLearn } from './learn_panel.mjs';
 import { showError, showBackend, showBackendFailure } from './status.mjs';
 
 async function main() {
@@ -28,6 +30,7 @@ async function main() {
   wireImageInputs();
   wireControls();
   wireBenchmark();
+  wireLearn();
 
   try {
     session.lib = await import('/dist/web/sepconv-wasm.mjs');
@@ -49,6 +52,7 @@ async function main() {
   $('bench-button').disabled = false;
   session.ready = true;
   scheduleCompute();
+  startLearn();
 }
 
 main();

@@ -27,24 +27,36 @@ function chwToHwc(data, C, H, W) {
 }
 
 /** A library result {data, shape} as an HWC tensor for drawing, whatever the data format. */
-function resultToHwc(result, format) {
+export function resultToHwc(result, format) {
   const [, a, b, c] = result.shape;
   if (format === 'NCHW') return { data: chwToHwc(result.data, a, b, c), H: b, W: c, C: a };
   return { data: result.data, H: a, W: b, C: c };
 }
 
-async function computeAndDraw() {
-  const { C, K, M, O, format, image } = state;
+/** The current image with the chosen channels: `input` (HWC, for drawing) and `x`, the library's input tensor. */
+export function currentInput() {
+  const { C, format, image } = state;
   const input = toChannels(image, C);
   const x = format === 'NCHW'
     ? { data: hwcToChw(input), shape: [1, C, input.H, input.W] }
     : { data: input.data, shape: [1, input.H, input.W, C] };
+  return { input, x };
+}
+
+/** The settings as the library's options: `geometry` (no activation) and `options` (with it). */
+export function currentOptions() {
+  const geometry = {
+    strides: state.stride, dilations: state.dilation, padding: state.padding, dataFormat: state.format,
+  };
+  return { geometry, options: { ...geometry, activation: state.activation } };
+}
+
+async function computeAndDraw() {
+  const { C, K, M, O, format } = state;
+  const { input, x } = currentInput();
   const depthwise = { data: state.dw.slice(), shape: [K, K, C, M] };
   const pointwise = { data: state.pw.slice(), shape: [1, 1, C * M, O] };
-  const geometry = {
-    strides: state.stride, dilations: state.dilation, padding: state.padding, dataFormat: format,
-  };
-  const options = { ...geometry, activation: state.activation };
+  const { geometry, options } = currentOptions();
 
   let mid, out;
   const times = [];

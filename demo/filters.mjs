@@ -1,6 +1,7 @@
 // The filter editors: the depthwise filters as a grid of K×K kernels and the pointwise matrix,
 // each with its presets; a click on a cell opens a number input over it. Edits change state.dw and
-// state.pw in place and ask for a recomputation.
+// state.pw in place and ask for a recomputation. The Learn panel draws its filters, read-only,
+// with the same drawDepthwiseGrid and drawPointwiseMatrix.
 
 import { $, state, channelName, midName, recompute } from './state.mjs';
 import { formatCell } from './format.mjs';
@@ -16,7 +17,8 @@ export function resetPointwise() {
   state.pwEdited = false;
 }
 
-function renderPresetButtons(container, presets, current, edited, onPick) {
+/** A row of chips, one per preset ({id, label, title?}), `current` pressed unless edited. */
+export function renderPresetButtons(container, presets, current, edited, onPick) {
   if (!container.firstChild) {
     for (const preset of presets) {
       const button = document.createElement('button');
@@ -66,19 +68,41 @@ function editCell(cell, value, apply) {
   input.select();
 }
 
+/** Colours a cell for `value` on `scale` and labels it. */
+function paintCell(cell, value, scale, showText, label) {
+  cell.style.background = cssColorOf(value, scale);
+  cell.style.color = textColorOf(value, scale);
+  if (showText) cell.textContent = formatCell(value, parseInt(cell.style.width, 10) < 40);
+  cell.title = `${label}: ${value}`;
+  cell.setAttribute('aria-label', `${label}, value ${Number(value.toPrecision(4))}`);
+}
+
+/** A cell coloured by its value; a button that opens an editor when onEdit is given. */
 function makeCell(value, scale, size, showText, label, onEdit) {
-  const cell = document.createElement('button');
-  cell.type = 'button';
+  const cell = document.createElement(onEdit ? 'button' : 'span');
   cell.className = 'cell';
   cell.style.width = `${size[0]}px`;
   cell.style.height = `${size[1]}px`;
-  cell.style.background = cssColorOf(value, scale);
-  cell.style.color = textColorOf(value, scale);
-  if (showText) cell.textContent = formatCell(value, size[0] < 40);
-  cell.title = `${label}: ${value}`;
-  cell.setAttribute('aria-label', `${label}, value ${Number(value.toPrecision(4))}`);
-  cell.addEventListener('click', () => editCell(cell, value, onEdit));
+  paintCell(cell, value, scale, showText, label);
+  if (onEdit) {
+    cell.type = 'button';
+    cell.addEventListener('click', () => editCell(cell, value, onEdit));
+  }
   return cell;
+}
+
+/**
+ * Whether `container` already shows read-only cells for `layout`: then they are repainted in
+ * place (cells[n] = [index into data, label], in the order they were made), which is what the
+ * Learn panel's many redraws a second cost, rather than rebuilt.
+ */
+function repainted(container, layout, cells, data, scale, showText, onEdit) {
+  if (onEdit || container.dataset.layout !== layout) {
+    container.dataset.layout = onEdit ? '' : layout;
+    return false;
+  }
+  container.querySelectorAll('.cell').forEach((cell, n) => paintCell(cell, data[cells[n][0]], scale, showText, cells[n][1]));
+  return true;
 }
 
 /**
@@ -90,6 +114,16 @@ function presetPicker(key, reset, render) {
     if (id === 'random' && id === state[`${key}Preset`] && !state[`${key}Edited`]) state[`${key}Seed`]++;
     state[`${key}Preset`] = id;
     reset();
+    render();
+    recompute();
+  };
+}
+
+/** What an edit of filter `key` ('dw' or 'pw') does: the new value, marked edited, redrawn, recomputed. */
+function editor(key, render) {
+  return (index, v) => {
+    state[key][index] = v;
+    state[`${key}Edited`] = true;
     render();
     recompute();
   };
@@ -108,69 +142,96 @@ function appendColumnLabels(grid, labels) {
   for (const text of labels) grid.appendChild(gridLabel(text, 'grid-label'));
 }
 
-export function renderDepthwise() {
-  const { K, C, M, dw } = state;
-  renderPresetButtons($('depthwise-presets'), DEPTHWISE_PRESETS, state.dwPreset, state.dwEdited,
-    presetPicker('dw', resetDepthwise, renderDepthwise));
+/**
+ * Draws depthwise filters dw ([K,K,C,M]) into `grid`: a K×K kernel per input channel (rows) and
+ * multiplier (columns), cells at most `maxCell` px and about `width` px in all. onEdit(index, v),
+ * if given, makes the cells editable. Returns the colour scale.
+ */
+export function drawDepthwiseGrid(grid, dw, { K, C, M }, { onEdit = null, width = 430, maxCell = 36 } = {}) {
   const scale = symmetricScale(dw);
-  // Cells as large as fit in about 430 px (at least 14 px); values written in them from 26 px.
-  const size = Math.max(14, Math.min(36, Math.floor((430 - M * 14) / (M * K))));
-  const grid = $('depthwise-grid');
+  // Cells as large as fit (at least 14 px); values written in them from 26 px.
+  const size = Math.max(14, Math.min(maxCell, Math.floor((width - M * 14) / (M * K))));
+  const cells = [];
+  for (let q = 0; q < C; q++) {
+    for (let r = 0; r < M; r++) {
+      for (let i = 0; i < K; i++) {
+        for (let j = 0; j < K; j++) {
+          cells.push([((i * K + j) * C + q) * M + r, `channel ${channelName(q, C)} filter ${r + 1} row ${i + 1} column ${j + 1}`]);
+        }
+      }
+    }
+  }
+  if (repainted(grid, `${K},${C},${M},${size}`, cells, dw, scale, size >= 26, onEdit)) return scale;
   grid.replaceChildren();
   grid.style.gridTemplateColumns = `auto repeat(${M}, max-content)`;
   appendColumnLabels(grid, Array.from({ length: M }, (_, r) => `filter ${r + 1}`));
+  let n = 0;
   for (let q = 0; q < C; q++) {
-    grid.appendChild(gridLabel(channelName(q), 'grid-label row'));
+    grid.appendChild(gridLabel(channelName(q, C), 'grid-label row'));
     for (let r = 0; r < M; r++) {
       const kernel = document.createElement('div');
       kernel.className = 'kernel';
       kernel.setAttribute('role', 'group');
-      kernel.setAttribute('aria-label', `depthwise filter ${r + 1} of channel ${channelName(q)}`);
+      kernel.setAttribute('aria-label', `depthwise filter ${r + 1} of channel ${channelName(q, C)}`);
       kernel.style.gridTemplateColumns = `repeat(${K}, ${size}px)`;
-      for (let i = 0; i < K; i++) {
-        for (let j = 0; j < K; j++) {
-          const index = ((i * K + j) * C + q) * M + r;
-          kernel.appendChild(makeCell(dw[index], scale, [size, size], size >= 26,
-            `channel ${channelName(q)} filter ${r + 1} row ${i + 1} column ${j + 1}`, (v) => {
-              state.dw[index] = v;
-              state.dwEdited = true;
-              renderDepthwise();
-              recompute();
-            }));
-        }
+      for (let t = 0; t < K * K; t++, n++) {
+        const [index, label] = cells[n];
+        kernel.appendChild(makeCell(dw[index], scale, [size, size], size >= 26, label, onEdit && ((v) => onEdit(index, v))));
       }
       grid.appendChild(kernel);
     }
   }
-  renderColorBar($('depthwise-colorbar'), scale);
-  $('depthwise-shape').textContent = `[${K},${K},${C},${M}]  KH,KW,C,M`;
+  return scale;
 }
 
-export function renderPointwise() {
-  const { C, M, O, pw } = state;
-  const CM = C * M;
-  renderPresetButtons($('pointwise-presets'), POINTWISE_PRESETS, state.pwPreset, state.pwEdited,
-    presetPicker('pw', resetPointwise, renderPointwise));
+/**
+ * Draws the pointwise matrix pw ([C·M, O]) into `container`, a row per intermediate channel;
+ * onEdit(index, v), if given, makes the cells editable. Returns the colour scale.
+ */
+export function drawPointwiseMatrix(container, pw, { C, M, O }, { onEdit = null, cell = [40, 24] } = {}) {
   const scale = symmetricScale(pw);
+  const cells = [];
+  for (let c = 0; c < C * M; c++) {
+    for (let k = 0; k < O; k++) cells.push([c * O + k, `intermediate ${midName(c, C, M)} to output ${k + 1}`]);
+  }
+  if (repainted(container, `${C},${M},${O},${cell}`, cells, pw, scale, cell[0] >= 26, onEdit)) return scale;
   const matrix = document.createElement('div');
   matrix.className = 'matrix';
   matrix.setAttribute('role', 'group');
   matrix.setAttribute('aria-label', 'pointwise filter matrix');
   matrix.style.gridTemplateColumns = `auto repeat(${O}, max-content)`;
   appendColumnLabels(matrix, Array.from({ length: O }, (_, k) => `out ${k + 1}`));
-  for (let c = 0; c < CM; c++) {
-    matrix.appendChild(gridLabel(midName(c), 'grid-label row'));
+  for (let c = 0; c < C * M; c++) {
+    matrix.appendChild(gridLabel(midName(c, C, M), 'grid-label row'));
     for (let k = 0; k < O; k++) {
-      const index = c * O + k;
-      matrix.appendChild(makeCell(pw[index], scale, [40, 24], true, `intermediate ${midName(c)} to output ${k + 1}`, (v) => {
-        state.pw[index] = v;
-        state.pwEdited = true;
-        renderPointwise();
-        recompute();
-      }));
+      const [index, label] = cells[c * O + k];
+      matrix.appendChild(makeCell(pw[index], scale, cell, cell[0] >= 26, label, onEdit && ((v) => onEdit(index, v))));
     }
   }
-  $('pointwise-grid').replaceChildren(matrix);
-  renderColorBar($('pointwise-colorbar'), scale);
-  $('pointwise-shape').textContent = `[1,1,${CM},${O}]  1,1,C·M,O`;
+  container.replaceChildren(matrix);
+  return scale;
 }
+
+// The two editors: their presets, elements (#depthwise-grid, ...), drawing and shape.
+const EDITORS = {
+  dw: {
+    presets: DEPTHWISE_PRESETS, reset: resetDepthwise, id: 'depthwise', draw: drawDepthwiseGrid,
+    shape: ({ K, C, M }) => `[${K},${K},${C},${M}]  KH,KW,C,M`,
+  },
+  pw: {
+    presets: POINTWISE_PRESETS, reset: resetPointwise, id: 'pointwise', draw: drawPointwiseMatrix,
+    shape: ({ C, M, O }) => `[1,1,${C * M},${O}]  1,1,C·M,O`,
+  },
+};
+
+/** Draws the editor of filter `key` ('dw' or 'pw'): its presets, cells, colour bar and shape. */
+function renderEditor(key) {
+  const { presets, reset, id, draw, shape } = EDITORS[key];
+  const render = () => renderEditor(key);
+  renderPresetButtons($(`${id}-presets`), presets, state[`${key}Preset`], state[`${key}Edited`], presetPicker(key, reset, render));
+  renderColorBar($(`${id}-colorbar`), draw($(`${id}-grid`), state[key], state, { onEdit: editor(key, render) }));
+  $(`${id}-shape`).textContent = shape(state);
+}
+
+export const renderDepthwise = () => renderEditor('dw');
+export const renderPointwise = () => renderEditor('pw');

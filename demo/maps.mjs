@@ -44,8 +44,8 @@ export function renderInput() {
   }
 }
 
-export function renderMaps(container, tensor, names, colorbar) {
-  const scale = symmetricScale(tensor.data);
+/** Each channel of an HWC tensor as a heatmap, on `scale` (default: the tensor's own max |v|). */
+export function renderMaps(container, tensor, names, colorbar, scale = symmetricScale(tensor.data)) {
   const figures = mapFigures(container, tensor.C);
   figures.forEach((figure, c) => {
     const canvas = figure.querySelector('canvas');

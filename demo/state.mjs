@@ -1,6 +1,6 @@
 // What the page's modules share: its settings and filters, the library once loaded, the progress
-// the tests read, and the one way to ask for a recomputation (compute.mjs answers it; the editors
-// and controls only ask, so they need not import the computing code).
+// the tests read, and the one way to ask for a recomputation (compute.mjs and learn_panel.mjs
+// answer it; the editors and controls only ask, so they need not import the computing code).
 
 export const $ = (id) => document.getElementById(id);
 
@@ -21,19 +21,19 @@ export const session = { lib: null, ready: false };
 export const progress = { renders: 0, busy: false, lastError: null, lastDiff: null, bench: null };
 window.demo = progress;
 
-let recomputeHandler = () => {};
+const recomputeHandlers = [];
 
 /** Asks for the outputs to be recomputed for the current state. */
-export const recompute = () => recomputeHandler();
+export const recompute = () => recomputeHandlers.forEach((handler) => handler());
 
-/** Sets what recompute() does (once, at start). */
+/** Adds what recompute() does (at start: the computing and the learning panel each add theirs). */
 export function onRecompute(handler) {
-  recomputeHandler = handler;
+  recomputeHandlers.push(handler);
 }
 
 const CHANNEL_NAMES = { 3: ['R', 'G', 'B'], 1: ['Y'] };
-export const channelName = (q) => CHANNEL_NAMES[state.C][q];
-export const midName = (c) => `${channelName(Math.floor(c / state.M))}·f${(c % state.M) + 1}`;
+export const channelName = (q, C = state.C) => CHANNEL_NAMES[C][q];
+export const midName = (c, C = state.C, M = state.M) => `${channelName(Math.floor(c / M), C)}·f${(c % M) + 1}`;
 
 export const isLibraryError = (error) => error && (error.name === 'SeparableConv2dError' ||
   (session.lib && error instanceof session.lib.SeparableConv2dError));

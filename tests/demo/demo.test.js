@@ -1,8 +1,8 @@
 'use strict';
 // The demo page (demo/), served by demo/server.js on a free port and driven in Debian's Chromium:
-// first render, presets and strides change the outputs, the library's errors show inline, the
-// benchmark against TensorFlow.js (and without it), a user's image file becomes the input.
-// Saves artifacts/demo.png.
+// first render, learning the filters, presets and strides change the outputs, the library's errors
+// show inline, the benchmark against TensorFlow.js (and without it), a user's image file becomes
+// the input. Saves artifacts/demo.png (the whole page) and artifacts/learn.png (the Learn panel).
 
 const fs = require('fs');
 const path = require('path');
@@ -11,6 +11,7 @@ const { startDemoServer } = require('../../demo/server');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCREENSHOT = path.join(ROOT, 'artifacts', 'demo.png');
+const LEARN_SCREENSHOT = path.join(ROOT, 'artifacts', 'learn.png');
 const VIEWPORT = { width: 1360, height: 900 };
 
 let server;
@@ -90,6 +91,95 @@ test('the first render shows the library\'s output, checked against the JS refer
   expect(await page.isHidden('#error')).toBe(true);
 });
 
+/** The Learn panel's progress (window.demo.learn) without its arrays. */
+const learnState = () => page.evaluate(() => {
+  const { status, target, steps, loss, firstLoss, stepsPerSecond, frames } = window.demo.learn;
+  return { status, target, steps, loss, firstLoss, stepsPerSecond, frames };
+});
+
+test('Learn: targets and Reset prepare new problems; Train lowers the loss 10x, checked by the JS reference; Stop; screenshot', async () => {
+  await page.waitForFunction(() => window.demo.learn.problem, null, { timeout: 30000 });
+  expect(await learnState()).toMatchObject({ status: 'idle', target: 'edges', steps: 0, loss: null });
+  expect(await page.getAttribute('#learn-targets [data-preset="edges"]', 'aria-pressed')).toBe('true');
+  expect(await page.isDisabled('#learn-train')).toBe(false);
+  expect(await page.isDisabled('#learn-stop')).toBe(true);
+  const edges = await canvases('#learn-target-maps');
+  expect(edges).toHaveLength(2);
+  for (const c of [...edges, ...await canvases('#learn-output-maps')]) expect([c.width, c.height]).toEqual([80, 80]);
+  expect(await text('#learn-shape')).toMatch(/^\[1,80,80,2\]/);
+  expect(await page.locator('#learn-depthwise .cell').count()).toBe(3 * 3 * 3 * 2);
+  expect(await page.locator('#learn-pointwise .cell').count()).toBe(6 * 2);
+
+  // Another target: other target maps; Reset: other random filters.
+  const problem = () => page.evaluate(() => window.demo.learn.problem);
+  await page.click('#learn-targets [data-preset="mix"]');
+  await page.waitForFunction(() => window.demo.learn.problem && window.demo.learn.target === 'mix', null, { timeout: 30000 });
+  (await canvases('#learn-target-maps')).forEach((c, k) => expect(c.hash).not.toBe(edges[k].hash));
+  // 'Your filters': the editors' filters, so the target is the page's output (same colour scale too).
+  await page.click('#learn-targets [data-preset="yours"]');
+  await page.waitForFunction(() => window.demo.learn.problem && window.demo.learn.target === 'yours');
+  expect(await canvases('#learn-target-maps')).toEqual(await canvases('#output-maps'));
+  await page.click('#learn-targets [data-preset="edges"]');
+  await page.waitForFunction(() => window.demo.learn.problem && window.demo.learn.target === 'edges');
+  const before = (await problem()).initial;
+  await page.click('#learn-reset');
+  await page.waitForFunction((dw0) => window.demo.learn.problem && window.demo.learn.problem.initial.dw[0] !== dw0, before.dw[0]);
+  expect(await canvases('#learn-target-maps')).toEqual(edges);
+  const outputBefore = await canvases('#learn-output-maps');
+
+  // Train until the loss is a tenth of the first step's, then on to 400 steps for a clearer picture.
+  const start = Date.now();
+  await page.click('#learn-train');
+  await page.waitForFunction(() => window.demo.learn.status === 'training');
+  expect(await page.isDisabled('#learn-train')).toBe(true);
+  await page.waitForFunction(() => window.demo.learn.loss <= window.demo.learn.firstLoss / 10, null, { timeout: 60000 });
+  const tenfold = await learnState();
+  console.log(`Learn: loss ${tenfold.firstLoss.toExponential(2)} -> ${tenfold.loss.toExponential(2)} in ${tenfold.steps} steps, ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  await page.waitForFunction(() => window.demo.learn.steps >= 400, null, { timeout: 60000 });
+  await page.click('#learn-stop');
+  await page.waitForFunction(() => window.demo.learn.status === 'stopped');
+  const stopped = await learnState();
+  // The page drew while it trained (a frame every few steps) and says how fast it went.
+  expect(stopped.frames - tenfold.frames).toBeGreaterThan(2);
+  expect(await text('#learn-steps')).toBe(String(stopped.steps));
+  expect(await text('#learn-speed')).toMatch(/^\d+$/);
+  expect(await text('#learn-fall')).toMatch(/×$/);
+  expect(await page.isDisabled('#learn-stop')).toBe(true);
+  (await canvases('#learn-output-maps')).forEach((c, k) => expect(c.hash).not.toBe(outputBefore[k].hash));
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+  expect((await learnState()).steps).toBe(stopped.steps);  // stopped means stopped
+
+  // The page's losses, checked with its float64 reference: the first is the starting filters',
+  // and the learned filters' (and bias's) is at most a tenth of it.
+  const check = await page.evaluate(async () => {
+    const { separableConv2dReference } = await import('/demo/reference.mjs');
+    const { input, dims: { K, C, M, O }, options, target, initial, weights } = window.demo.learn.problem;
+    const geometry = { strides: [options.strides, options.strides], dilations: [options.dilations, options.dilations], padding: options.padding };
+    const output = (dw, pw, bias) => {
+      const y = separableConv2dReference(input, { data: dw, KH: K, KW: K, C, M }, pw, O, geometry).out.data;
+      for (let i = 0; i < y.length; i++) y[i] += bias[i % O];
+      return y;
+    };
+    const expected = output(target.dw, target.pw, new Float64Array(O));
+    const mse = (y) => y.reduce((sum, v, i) => sum + (v - expected[i]) ** 2, 0) / y.length;
+    return {
+      activation: options.activation, format: options.dataFormat,
+      first: mse(output(initial.dw, initial.pw, initial.bias)), last: mse(output(weights.dw, weights.pw, weights.bias)),
+    };
+  });
+  expect(check).toMatchObject({ activation: 'linear', format: 'NHWC' });
+  expect(Math.abs(check.first - stopped.firstLoss)).toBeLessThanOrEqual(1e-5 * check.first);
+  expect(check.last).toBeLessThanOrEqual(stopped.firstLoss / 10);
+
+  // In a viewport as tall as the page, so that the sticky status bar does not cover the panel.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: VIEWPORT.width, height });
+  fs.mkdirSync(path.dirname(LEARN_SCREENSHOT), { recursive: true });
+  await page.locator('#learn-section').screenshot({ path: LEARN_SCREENSHOT });
+  await page.setViewportSize(VIEWPORT);
+  expect(fs.statSync(LEARN_SCREENSHOT).size).toBeGreaterThan(10000);
+});
+
 test('the benchmark loads TensorFlow.js on demand, shows progress, then both times, ratio, difference; screenshot', async () => {
   expect(await page.evaluate(() => typeof window.tf)).toBe('undefined');  // not loaded with the page
   await page.click('#bench-button');
@@ -158,10 +248,14 @@ test('dilation 2 with stride 2 shows the library\'s own error message inline; fi
   expect(await text('#error .message')).toBe(expected.message);
   expect(await text('#error .code')).toBe('SeparableConv2dError BAD_DILATIONS');
   expect(await page.getAttribute('#output-maps', 'class')).toMatch(/stale/);
+  await page.waitForFunction(() => window.demo.learn.status === 'error');  // the Learn panel says so too
+  expect(await text('#learn-error')).toBe(`BAD_DILATIONS: ${expected.message}`);
 
   await andRender(() => page.selectOption('#stride', '1'));
   expect(await page.getAttribute('body', 'data-state')).toBe('ready');
   expect(await page.isHidden('#error')).toBe(true);
+  await page.waitForFunction(() => window.demo.learn.status === 'idle');
+  expect(await page.isHidden('#learn-error')).toBe(true);
   for (const c of await canvases('#output-maps')) expect([c.width, c.height]).toEqual([80, 80]);
   expect(await text('#status-diff')).toMatch(/✓/);
 });
