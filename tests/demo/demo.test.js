@@ -91,6 +91,33 @@ test('the first render shows the library\'s output, checked against the JS refer
   expect(await page.isHidden('#error')).toBe(true);
 });
 
+test('Adam (demo/adam.mjs): the first step is lr against the gradient\'s sign; the second follows the formula; it minimises a quadratic', async () => {
+  const result = await page.evaluate(async () => {
+    const { Adam } = await import('/demo/adam.mjs');
+    const theta = new Float32Array([1, -2, 0.5]);
+    const adam = new Adam([theta], { lr: 0.1 });
+    adam.step([new Float32Array([3, -0.001, 0])]);
+    const first = [...theta];
+    adam.step([new Float32Array([1, 1, 1])]);
+    const second = [...theta];
+    // f(w) = sum((w - c)^2) from 0: its minimum is c.
+    const c = [0.3, -0.7, 1.2];
+    const w = new Float32Array(3);
+    const fit = new Adam([w], { lr: 0.05 });
+    for (let i = 0; i < 2000; i++) fit.step([Float32Array.from(w, (v, j) => 2 * (v - c[j]))]);
+    return { first, second, w: [...w] };
+  });
+  // Step 1: m̂ = g and v̂ = g², so each weight moves by lr·g/(|g| + ε) (0 where g = 0).
+  expect(result.first[0]).toBeCloseTo(0.9, 6);
+  expect(result.first[1]).toBeCloseTo(-1.9, 5);
+  expect(result.first[2]).toBe(0.5);
+  // Step 2 for the first weight (gradient 3, then 1), from the formula.
+  const m = 0.9 * (0.1 * 3) + 0.1 * 1, v = 0.999 * (0.001 * 9) + 0.001 * 1;
+  const expected = 0.9 - 0.1 * (m / (1 - 0.9 ** 2)) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
+  expect(result.second[0]).toBeCloseTo(expected, 6);
+  result.w.forEach((v, j) => expect(v).toBeCloseTo([0.3, -0.7, 1.2][j], 3));
+});
+
 /** The Learn panel's progress (window.demo.learn) without its arrays. */
 const learnState = () => page.evaluate(() => {
   const { status, target, steps, loss, firstLoss, stepsPerSecond, frames } = window.demo.learn;
