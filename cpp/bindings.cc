@@ -135,10 +135,18 @@ double backward_packed_weights_bytes(uintptr_t filter_shape) {
   return static_cast<double>(sepconv::backward_packed_weights_bytes(filter_shape_at(filter_shape)));
 }
 
-void pack_backward_weights(uintptr_t filter_shape, uintptr_t depthwise, uintptr_t pointwise,
-                           uintptr_t packed) {
-  sepconv::pack_backward_weights(filter_shape_at(filter_shape), at<const float>(depthwise),
-                                 at<const float>(pointwise), at<float>(packed));
+// From the layer's forward packing (pack_weights): a layer keeps no filters.
+void pack_backward_weights(uintptr_t filter_shape, uintptr_t forward_packed, uintptr_t packed) {
+  sepconv::pack_backward_weights_from_forward(filter_shape_at(filter_shape),
+                                              at<const float>(forward_packed), at<float>(packed));
+}
+
+BackwardTensors backward_tensors(uintptr_t input, uintptr_t output, uintptr_t d_output,
+                                 uintptr_t d_input, uintptr_t d_depthwise, uintptr_t d_pointwise,
+                                 uintptr_t d_bias) {
+  return {at<const float>(input), at<const float>(output), at<const float>(d_output),
+          at<float>(d_input),      at<float>(d_depthwise),  at<float>(d_pointwise),
+          at<float>(d_bias)};
 }
 
 // A gradient's address 0 means it is not wanted. output is the forward's y (the activation's
@@ -147,14 +155,24 @@ void backward_start(SeparableConv2dBackward& op, uintptr_t input, uintptr_t outp
                     uintptr_t d_output, uintptr_t d_input, uintptr_t d_depthwise,
                     uintptr_t d_pointwise, uintptr_t d_bias, uintptr_t packed,
                     uintptr_t workspace) {
-  const BackwardTensors tensors{at<const float>(input), at<const float>(output),
-                                at<const float>(d_output), at<float>(d_input),
-                                at<float>(d_depthwise), at<float>(d_pointwise),
-                                at<float>(d_bias)};
-  op.start(tensors, at<const float>(packed), at<void>(workspace), *pool());
+  op.start(backward_tensors(input, output, d_output, d_input, d_depthwise, d_pointwise, d_bias),
+           at<const float>(packed), at<void>(workspace), *pool());
 }
 
 void backward_join(SeparableConv2dBackward&) { pool()->join(); }
+
+// Channel blocks [first, end) on the calling thread: a page's slices (run_blocks()).
+void backward_run_blocks(const SeparableConv2dBackward& op, uintptr_t input, uintptr_t output,
+                         uintptr_t d_output, uintptr_t d_input, uintptr_t d_depthwise,
+                         uintptr_t d_pointwise, uintptr_t d_bias, uintptr_t packed,
+                         uintptr_t workspace, int block_size, int first, int end) {
+  op.run_blocks(
+      backward_tensors(input, output, d_output, d_input, d_depthwise, d_pointwise, d_bias),
+      at<const float>(packed), at<void>(workspace), block_size, first, end);
+}
+
+int backward_slice_unit(const SeparableConv2dBackward& op) { return op.slice_unit(); }
+int backward_max_block(const SeparableConv2dBackward& op) { return op.max_block(); }
 
 }  // namespace
 
@@ -171,7 +189,10 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .constructor(&new_backward_op)
       .function("workspaceBytes", &backward_workspace_bytes)
       .function("start", &backward_start)
-      .function("join", &backward_join);
+      .function("join", &backward_join)
+      .function("runBlocks", &backward_run_blocks)
+      .function("sliceUnit", &backward_slice_unit)
+      .function("maxBlock", &backward_max_block);
 
   emscripten::function("paramsAddress", &params_address);
   emscripten::function("packedWeightsBytes", &packed_weights_bytes);

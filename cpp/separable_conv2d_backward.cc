@@ -35,9 +35,12 @@ constexpr uint64_t kMaxRingBytes = uint64_t{1} << 20;
 // Channels per block for `threads` threads: C*M shared among them, at most 64 (so a block's rows
 // and tiles stay in cache), rounded up to whole panels of the transposed pointwise weights (8)
 // and whole input channels (M). One thread takes the largest blocks, which the workspace fits.
+// Blocks start at multiples of lcm(M, 8): whole input channels, whole weight panels.
+int32_t block_unit(const SepConvParams& p) { return p.multiplier / std::gcd(p.multiplier, 8) * 8; }
+
 int32_t block_channels(const SepConvParams& p, int threads) {
   const int64_t cm = depthwise_channels(p);
-  const int64_t unit = int64_t{p.multiplier} / std::gcd(p.multiplier, 8) * 8;  // lcm(M, 8)
+  const int64_t unit = block_unit(p);
   const int64_t target = std::min<int64_t>((cm + threads - 1) / threads, 64);
   const int64_t block = (target + unit - 1) / unit * unit;
   // One block of every channel needs no alignment to M.
@@ -59,6 +62,15 @@ void pack_backward_weights(const FilterShape& f, const float* depthwise, const f
   const int32_t cm_count = depthwise_channels(f);
   pack_depthwise_f32(depthwise, f.k_h * f.k_w, cm_count, round_up(cm_count, 4), packed);
   pack_pointwise_transposed_f32(pointwise, cm_count, f.out_c, packed + packed_depthwise_floats(f));
+}
+
+void pack_backward_weights_from_forward(const FilterShape& f, const float* forward_packed,
+                                        float* packed) {
+  // The depthwise weights are packed alike: [taps][cm_stride].
+  const uint64_t depthwise = packed_depthwise_floats(f);
+  std::copy(forward_packed, forward_packed + depthwise, packed);
+  transpose_packed_pointwise_f32(forward_packed + depthwise, depthwise_channels(f), f.out_c,
+                                 packed + depthwise);
 }
 
 SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : p_(params) {
@@ -102,6 +114,19 @@ uint64_t SeparableConv2dBackward::workspace_bytes(int threads) const {
 int32_t SeparableConv2dBackward::blocks(int threads) const {
   const int32_t block = block_channels(p_, threads);
   return (cm_count_ + block - 1) / block;
+}
+
+int32_t SeparableConv2dBackward::slice_unit() const {
+  // Fewer channels than that: one block of them all (block_channels()).
+  return block_unit(p_) < cm_count_ ? block_unit(p_) : max_block_;
+}
+
+void SeparableConv2dBackward::run_blocks(const BackwardTensors& tensors, const float* packed,
+                                         void* workspace, int32_t block_size, int32_t first,
+                                         int32_t end) const {
+  for (int32_t block = first; block < end; ++block) {
+    run_block(tensors, packed, static_cast<unsigned char*>(workspace), block, block_size);
+  }
 }
 
 void SeparableConv2dBackward::start(const BackwardTensors& tensors, const float* packed,

@@ -36,6 +36,10 @@ uint64_t backward_packed_weights_bytes(const FilterShape& f);
 void pack_backward_weights(const FilterShape& f, const float* depthwise, const float* pointwise,
                            float* packed);
 
+// The same from pack_weights()'s output (separable_conv2d.h), for a layer that keeps no filters.
+void pack_backward_weights_from_forward(const FilterShape& f, const float* forward_packed,
+                                        float* packed);
+
 // One backward call's tensors. A gradient that is not wanted is null.
 struct BackwardTensors {
   const float* input;  // x, in the params' layout (NHWC or NCHW)
@@ -65,6 +69,16 @@ class SeparableConv2dBackward {
   // Channel blocks, the units the pool's threads share: smaller blocks for more threads. The
   // results are the same whatever the blocks, bit for bit.
   int32_t blocks(int threads) const;
+
+  // For a caller that computes in slices with other work in between (a browser page's main
+  // thread, which must not block for long): channel blocks [first, end) of `block_size`
+  // channels on the calling thread alone, in the workspace's first thread slot. block_size is a
+  // multiple of slice_unit(), at most max_block(); every block of the call takes the same size.
+  // Not while a started computation runs.
+  void run_blocks(const BackwardTensors& tensors, const float* packed, void* workspace,
+                  int32_t block_size, int32_t first, int32_t end) const;
+  int32_t slice_unit() const;  // the smallest block: whole input channels and weight panels
+  int32_t max_block() const { return max_block_; }  // the largest block the workspace fits
 
  private:
   struct Job {

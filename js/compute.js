@@ -10,8 +10,8 @@
 // it computes, join, copy out. On a browser page's main thread, which must never block for long:
 // - with threads, the pool's workers do all the work while the page waits for the pool's
 //   job counter without blocking (Atomics.waitAsync): one copy in, one copy out, one wake-up;
-// - without threads, the page computes itself, in slices of output rows of about 0.5 ms,
-//   yielding to the page's other tasks in between;
+// - without threads, the page computes itself, in slices of output rows (of channel blocks, for
+//   the backward pass) of about 0.5 ms, yielding to the page's other tasks in between;
 // - a call too small to be worth a wake-up or a slice runs at once, in well under a millisecond;
 // - the result is copied out in pieces, yielding between them: a 3.2 MB copy took 1-2 ms in one
 //   go in a Chromium trace. (The input is copied in at once, by the call itself, so that the call
@@ -143,41 +143,60 @@ async function pooledJob(backend, start, join) {
 }
 
 /**
- * The backward pass's computation (HeapLayer.backward's `job`): start() sets the pool going,
- * join() completes it; `results` are result descriptions as above, one per gradient wanted.
- * Returns their filled arrays. Blocking: as computeBlocking.
+ * The backward pass's computation (HeapLayer.backward's `job`). `work`: { op (the operator),
+ * start() (sets the pool going), join() (completes it), and for slices on a page: runBlocks(size,
+ * first, end) (channel blocks [first, end) of `size` channels on this thread), unit and maxBlock
+ * (the block sizes allowed: multiples of unit up to maxBlock), channels (C*M), macsPerChannel }.
+ * `results` are result descriptions as above, one per gradient wanted; returns their filled arrays.
+ * Blocking: as computeBlocking.
  */
-function jobBlocking(start, join, results) {
-  start();
+function jobBlocking(work, results) {
+  work.start();
   let arrays;
   try {
     arrays = results.map((result) => result.allocate());
   } finally {
-    join();
+    work.join();
   }
   arrays.forEach((array, i) => results[i].copy(array, 0, results[i].length));
   return arrays;
 }
 
 /**
- * The same on a page's main thread: in the pool where there is one; else in one go, in a task of
- * its own (the backward pass has no slices yet: on a plain page it blocks the page while it runs).
+ * The same on a page's main thread: in the pool where there is one; else in slices of channel
+ * blocks, yielding between them, as computeRowsOnPage does with rows. A call's blocks all have one
+ * size (the operator's blocks start at multiples of it), chosen from the operator's speed so far.
  */
 function jobOnPage(backend) {
-  return async (start, join, results) => {
+  return async (work, results) => {
     const arrays = results.map((result) => result.allocate());
-    if (backend.pooled) {
-      await pooledJob(backend, start, join);
-    } else {
-      await yieldToPage();
-      if (backend.disposed) throw disposedError();
-      start();
-      join();
-    }
+    if (backend.pooled) await pooledJob(backend, work.start, work.join);
+    else await blocksOnPage(backend, work);
     const filled = await Promise.all(arrays);
     for (let i = 0; i < results.length; i += 1) await copyOutOnPage(backend, results[i], filled[i]);
     return filled;
   };
+}
+
+async function blocksOnPage(backend, { op, runBlocks, unit, maxBlock, channels, macsPerChannel }) {
+  let macsPerMs = speeds.get(op) || FIRST_GUESS_MACS_PER_MS;
+  const fits = Math.floor((SLICE_MS * macsPerMs) / (macsPerChannel * unit)) * unit;
+  const size = Math.max(unit, Math.min(maxBlock, fits));
+  const blocks = Math.ceil(channels / size);
+  if (blocks * size * macsPerChannel > SLICE_MS * macsPerMs) await yieldToPage();
+  let lastYield = performance.now();
+  for (let block = 0; block < blocks; block += 1) {
+    if (backend.disposed) throw disposedError();
+    const t0 = performance.now();
+    runBlocks(size, block, block + 1);
+    const t1 = performance.now();
+    macsPerMs = learnSpeed(macsPerMs, Math.min(size, channels - block * size) * macsPerChannel, t1 - t0);
+    speeds.set(op, macsPerMs);
+    if (block + 1 < blocks && t1 - lastYield >= SLICE_MS / 2) {
+      await yieldToPage();
+      lastYield = performance.now();
+    }
+  }
 }
 
 /** Copies the result out in pieces of COPY_FLOATS_PER_TASK, yielding to the page between them. */

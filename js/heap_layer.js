@@ -92,20 +92,17 @@ class HeapLayer {
     ensureHeadroom(module, this.context);
     this.packed = allocate(module, this.context, module.packedWeightsBytes(shape), 'the packed weights');
     // The backward pass reads the weights in a layout of its own (the pointwise filter
-    // transposed), packed alongside: the raw filters are not kept.
+    // transposed), packed from the forward's at the first backward call: a layer that only
+    // runs forward holds no second copy.
     this.backwardPacked = 0;
     try {
-      this.backwardPacked = allocate(module, this.context, module.backwardPackedWeightsBytes(shape), 'the packed weights of the backward pass');
       this.pack(this.stage(filters));
     } catch (error) {
       module._free(this.packed);
-      if (this.backwardPacked) module._free(this.backwardPacked);
       throw error;
     }
-    this.op = null;     // the operator for the last input shape, reused while the shape repeats
-    this.opShape = '';
-    this.backwardOp = null;  // the same for the backward pass
-    this.backwardShape = '';
+    // Each pass's operator for the last input shape, reused while the shape repeats.
+    this.ops = { SeparableConv2d: { op: null, shape: '' }, SeparableConv2dBackward: { op: null, shape: '' } };
   }
 
   /**
@@ -133,7 +130,7 @@ class HeapLayer {
   pack(staged) {
     try {
       this.module.packWeights(this.shape, staged.depthwise, staged.pointwise, staged.bias, this.packed);
-      this.module.packBackwardWeights(this.shape, staged.depthwise, staged.pointwise, this.backwardPacked);
+      if (this.backwardPacked) this.module.packBackwardWeights(this.shape, this.packed, this.backwardPacked);
     } finally {
       this.module._free(staged.base);
     }
@@ -152,17 +149,17 @@ class HeapLayer {
     if (outputLength === 0) {  // a batch of 0, as in TensorFlow
       return typeof output === 'number' ? undefined : output || new Float32Array(0);
     }
-    const newShape = this.useOp(params);
+    const newShape = this.useOp('SeparableConv2d', params);
     const inputLength = params.batch * params.inH * params.inW * params.inC;
     let block = null;
     const cleanUp = (failed) => {
       if (block) this.module._free(block.base);
-      if (failed && newShape) this.releaseOp();  // a failed first run of a shape leaves nothing behind
+      if (failed && newShape) this.releaseOp('SeparableConv2d');  // a failed first run of a shape leaves nothing behind
     };
     try {
       block = this.enter(input, inputLength, output, outputLength);
       const start = block.addresses.output / 4;
-      const finished = compute(this.op, block.addresses, {
+      const finished = compute(this.ops.SeparableConv2d.op, block.addresses, {
         allocate: () => (typeof output === 'number' ? null : output || this.newArray(outputLength)),
         length: outputLength,
         // Read the heap's view at each copy: growing memory replaces it.
@@ -184,20 +181,28 @@ class HeapLayer {
     }
   }
 
-  /** The operator for params' input shape, made anew when the shape changes; true if new. */
-  useOp(params) {
+  /**
+   * The operator of `kind` (the module's SeparableConv2d or SeparableConv2dBackward) for params'
+   * input shape, made anew when the shape changes; true if new.
+   */
+  useOp(kind, params) {
     const shape = `${params.batch},${params.inH},${params.inW}`;
-    if (shape === this.opShape) return false;
-    this.releaseOp();
+    if (shape === this.ops[kind].shape) return false;
+    this.releaseOp(kind);
     ensureHeadroom(this.module, this.context);
-    this.op = new this.module.SeparableConv2d(params);
-    this.opShape = shape;
+    this.ops[kind] = { op: new this.module[kind](params), shape };
     return true;
+  }
+
+  releaseOp(kind) {
+    if (this.ops[kind].op) this.ops[kind].op.delete();
+    this.ops[kind] = { op: null, shape: '' };
   }
 
   /** Allocates the run's block and copies the input in: { base, addresses }. */
   enter(input, inputLength, output, outputLength) {
-    const { module, op } = this;
+    const { module } = this;
+    const { op } = this.ops.SeparableConv2d;
     const inputInWasm = typeof input === 'number';
     const outputInWasm = typeof output === 'number';
     const sizes = { workspace: op.workspaceBytes() };
@@ -222,7 +227,7 @@ class HeapLayer {
    * The gradients of a prepared run (arguments.prepareRun) for dy (arguments.checkBackward: a
    * Float32Array to copy in, or an address), `wanted` names of arguments.GRADIENTS. With `compute` (the
    * forward's, for y where the activation's gradient reads it) and `job` (js/compute.js's
-   * jobBlocking or jobOnPage), synchronously or as a Promise: a new {data, shape} for each wanted
+   * jobBlocking or jobOnPage, given the operator's work), synchronously or as a Promise: a new {data, shape} for each wanted
    * name ({ x, depthwiseFilter, ... }: the gradients with respect to those).
    */
   backward({ params, input, outputShape }, dy, wanted, { compute, job }) {
@@ -238,23 +243,31 @@ class HeapLayer {
     const named = (arrays) => Object.fromEntries(wanted.map((name, i) => [name, { data: arrays[i], shape: shapes[name] }]));
     if (batch === 0) return named(wanted.map((name) => new Float32Array(lengths[name])));  // as in TensorFlow: zeros, and an empty dx
 
-    const newShape = this.useOp(params);
-    const newBackward = this.useBackwardOp(params);
+    if (!this.backwardPacked) {
+      ensureHeadroom(this.module, this.context);
+      const bytes = this.module.backwardPackedWeightsBytes(this.shape);
+      this.backwardPacked = allocate(this.module, this.context, bytes, 'the packed weights of the backward pass');
+      this.module.packBackwardWeights(this.shape, this.packed, this.backwardPacked);
+    }
+    const newShape = this.useOp('SeparableConv2d', params);
+    const newBackward = this.useOp('SeparableConv2dBackward', params);
+    const forwardOp = this.ops.SeparableConv2d.op;
+    const op = this.ops.SeparableConv2dBackward.op;
     // y, for the activation's mask: computed again from x (the same values as the forward call's,
     // bit for bit). Without an activation nothing reads it.
     const needsY = params.outputMin !== -Infinity || params.outputMax !== Infinity;
     const outputLength = outputShape.reduce((a, b) => a * b, 1);
-    const sizes = { workspace: this.backwardOp.workspaceBytes() };
+    const sizes = { workspace: op.workspaceBytes() };
     const arrays = {};
     if (typeof input !== 'number') [sizes.input, arrays.input] = [4 * batch * inH * inW * inC, input];
     if (typeof dy !== 'number') [sizes.dy, arrays.dy] = [4 * outputLength, dy];
-    if (needsY) Object.assign(sizes, { y: 4 * outputLength, forwardWorkspace: this.op.workspaceBytes() });
+    if (needsY) Object.assign(sizes, { y: 4 * outputLength, forwardWorkspace: forwardOp.workspaceBytes() });
     for (const name of wanted) sizes[name] = 4 * lengths[name];
     let block = null;
     const cleanUp = (failed) => {
       if (block) this.module._free(block.base);
-      if (failed && newShape) this.releaseOp();
-      if (failed && newBackward) this.releaseBackwardOp();
+      if (failed && newShape) this.releaseOp('SeparableConv2d');
+      if (failed && newBackward) this.releaseOp('SeparableConv2dBackward');
     };
     try {
       block = fillBlock(this.module, this.context, 'this backward call (inputs, workspace and gradients)', sizes, arrays);
@@ -264,7 +277,8 @@ class HeapLayer {
       const dyAt = typeof dy === 'number' ? dy : at('dy');
       const y = needsY ? at('y') : 0;
       const forward = needsY
-        ? compute(this.op, { input: x, packed: this.packed, output: y, workspace: at('forwardWorkspace') }, { allocate: () => null, length: 0, copy() {} })
+        ? compute(forwardOp, { input: x, packed: this.packed, output: y, workspace: at('forwardWorkspace') },
+          { allocate: () => null, length: 0, copy() {} })
         : null;
       const results = wanted.map((name) => {
         const start = at(name) / 4;
@@ -274,8 +288,22 @@ class HeapLayer {
           copy: (array, from, to) => array.set(this.module.HEAPF32.subarray(start + from, start + to), from),
         };
       });
-      const backward = () => job(() => this.backwardOp.start(x, y, dyAt, at('x'), at('depthwiseFilter'), at('pointwiseFilter'), at('bias'),
-        this.backwardPacked, at('workspace')), () => this.backwardOp.join(), results);
+      const tensors = [x, y, dyAt, at('x'), at('depthwiseFilter'), at('pointwiseFilter'), at('bias'),
+        this.backwardPacked, at('workspace')];
+      const channels = inC * multiplier;
+      const work = {
+        op,
+        start: () => op.start(...tensors),
+        join: () => op.join(),
+        runBlocks: (size, first, end) => op.runBlocks(...tensors, size, first, end),
+        unit: op.sliceUnit(),
+        maxBlock: op.maxBlock(),
+        // Only the first block sums the bias's gradient: alone, it is one block.
+        channels: wanted.length === 1 && wanted[0] === 'bias' ? 1 : channels,
+        // About twice the forward's multiply-adds, and the depthwise part again (see the operator).
+        macsPerChannel: outputLength / outC * (2 * kH * kW + 2 * outC),
+      };
+      const backward = () => job(work, results);
       const finish = (filled) => {
         cleanUp(false);
         return named(filled);
@@ -294,36 +322,11 @@ class HeapLayer {
     }
   }
 
-  /** The backward operator for params' input shape, made anew when the shape changes; true if new. */
-  useBackwardOp(params) {
-    const shape = `${params.batch},${params.inH},${params.inW}`;
-    if (shape === this.backwardShape) return false;
-    this.releaseBackwardOp();
-    ensureHeadroom(this.module, this.context);
-    this.backwardOp = new this.module.SeparableConv2dBackward(params);
-    this.backwardShape = shape;
-    return true;
-  }
-
-  releaseBackwardOp() {
-    if (this.backwardOp) this.backwardOp.delete();
-    this.backwardOp = null;
-    this.backwardShape = '';
-  }
-
-  releaseOp() {
-    if (this.op) this.op.delete();
-    this.op = null;
-    this.opShape = '';
-  }
-
   dispose() {
-    this.releaseOp();
-    this.releaseBackwardOp();
-    if (this.packed) {
-      this.module._free(this.packed);
-      this.module._free(this.backwardPacked);
-    }
+    this.releaseOp('SeparableConv2d');
+    this.releaseOp('SeparableConv2dBackward');
+    if (this.packed) this.module._free(this.packed);
+    if (this.backwardPacked) this.module._free(this.backwardPacked);
     this.packed = 0;
     this.backwardPacked = 0;
   }

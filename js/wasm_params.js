@@ -20,7 +20,7 @@ const FILTER_FIELDS = ['kH', 'kW', 'inC', 'multiplier', 'outC'];
  * (new module.SeparableConv2d(params), module.packedWeightsBytes(filterShape),
  * module.packWeights(filterShape, ...), and the backward pass's new
  * module.SeparableConv2dBackward(params), module.backwardPackedWeightsBytes(filterShape),
- * module.packBackwardWeights(filterShape, ...)); the bindings themselves take the slot's address.
+ * module.packBackwardWeights(filterShape, forwardPacked, packed)); the bindings themselves take the slot's address.
  */
 function bindParams(module) {
   const address = module.paramsAddress();

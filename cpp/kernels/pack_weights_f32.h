@@ -36,4 +36,9 @@ void pack_pointwise_f32(const float* pointwise, const float* bias, int32_t cm_co
 void pack_pointwise_transposed_f32(const float* pointwise, int32_t cm_count, int32_t out_c,
                                    float* packed);
 
+// The same, read from pack_pointwise_f32's output instead of the pointwise filter: a prepared
+// layer keeps only its packed weights, and packs the backward pass's when it is first asked for.
+void transpose_packed_pointwise_f32(const float* packed_pointwise, int32_t cm_count, int32_t out_c,
+                                    float* packed);
+
 }  // namespace sepconv

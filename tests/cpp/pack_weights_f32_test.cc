@@ -121,6 +121,26 @@ TEST(PackWeightsF32, PointwiseTransposedPanelsOfEightDepthwiseChannels) {
   }
 }
 
+// Transposed from the forward packing, bias and all, it is the transposed packing of the filter.
+TEST(PackWeightsF32, TransposedFromPackedIsTheTransposedPacking) {
+  std::mt19937 rng(204);
+  for (int iteration = 0; iteration < 500; ++iteration) {
+    const int32_t cm_count = random_int(rng, 1, 27);
+    const int32_t out_c = random_int(rng, 1, 30);
+    const std::vector<float> pointwise = random_floats(static_cast<size_t>(cm_count) * out_c, rng);
+    const std::vector<float> bias = random_floats(out_c, rng);
+    std::vector<float> forward(packed_pointwise_floats(cm_count, out_c));
+    pack_pointwise_f32(pointwise.data(), bias.data(), cm_count, out_c, forward.data());
+    std::vector<float> expected(packed_pointwise_floats(out_c, cm_count));
+    pack_pointwise_transposed_f32(pointwise.data(), cm_count, out_c, expected.data());
+    std::vector<float> actual = nans(expected.size());
+    transpose_packed_pointwise_f32(forward.data(), cm_count, out_c, actual.data());
+    std::ostringstream config;
+    config << "cm_count " << cm_count << " out_c " << out_c;
+    ASSERT_TRUE(all_near(expected, actual, config.str(), 0));
+  }
+}
+
 }  // namespace
 }  // namespace test
 }  // namespace sepconv

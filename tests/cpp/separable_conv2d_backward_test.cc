@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "separable_conv2d.h"
 #include "separable_conv2d_backward_reference.h"
 #include "test_util.h"
 
@@ -74,15 +75,17 @@ Gradients oracle(const Call& c, const Wanted& w) {
   return g;
 }
 
-// Packs and runs as the bindings will, every buffer of exactly the size asked for.
-Gradients run_operator(const Call& c, const Wanted& w, ThreadPool& pool) {
+// Packs as the bindings will, every buffer of exactly the size asked for, and computes with
+// compute(op, tensors, packed, workspace) on a workspace for `threads` threads.
+template <typename Compute>
+Gradients computed(const Call& c, const Wanted& w, int threads, Compute compute) {
   const FilterShape f = filter_shape(c.p);
   const uint64_t packed_bytes = backward_packed_weights_bytes(f);
   EXPECT_EQ(packed_bytes % sizeof(float), 0u);
   std::vector<float> packed(packed_bytes / sizeof(float));
   pack_backward_weights(f, c.depthwise.data(), c.pointwise.data(), packed.data());
   SeparableConv2dBackward op(c.p);
-  std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
+  std::vector<unsigned char> workspace(op.workspace_bytes(threads));
   Gradients g = nan_gradients(c.p);
   const BackwardTensors tensors{c.input.data(),
                                 c.without_y ? nullptr : c.y.data(),
@@ -91,8 +94,16 @@ Gradients run_operator(const Call& c, const Wanted& w, ThreadPool& pool) {
                                 wanted(w.depthwise, g.depthwise),
                                 wanted(w.pointwise, g.pointwise),
                                 wanted(w.bias, g.bias)};
-  op.run(tensors, packed.data(), workspace.data(), pool);
+  compute(op, tensors, packed.data(), workspace.data());
   return g;
+}
+
+Gradients run_operator(const Call& c, const Wanted& w, ThreadPool& pool) {
+  return computed(c, w, pool.threads(),
+                  [&pool](SeparableConv2dBackward& op, const BackwardTensors& t,
+                          const float* packed, void* workspace) {
+                    op.run(t, packed, workspace, pool);
+                  });
 }
 
 // Sums of up to a few thousand float products against double ones.
@@ -153,6 +164,57 @@ TEST_F(SeparableConv2dBackwardTest, ManyChannelBlocks) {
   for (int tested = 0; tested < 40; ++tested) {
     const SepConvParams p = random_params(rng, wide);
     ASSERT_TRUE(matches_oracle(random_call(p, rng), random_wanted(rng)));
+  }
+}
+
+// A page computes in slices of channel blocks on its own thread (run_blocks): every block size
+// it may pick gives the pool's results, bit for bit.
+TEST_F(SeparableConv2dBackwardTest, SlicesOfEveryBlockSizeAreThePoolsResults) {
+  std::mt19937 rng(1305);
+  SpecLimits wide;
+  wide.channels = 40;
+  wide.out_c = 24;
+  wide.size = 10;
+  for (int tested = 0; tested < 40; ++tested) {
+    const SepConvParams p = random_params(rng, wide);
+    const Call c = random_call(p, rng);
+    const Wanted w = random_wanted(rng);
+    const Gradients expected = run_operator(c, w, pools_[0]);
+    const SeparableConv2dBackward probe(p);
+    const int32_t channels = p.in_c * p.multiplier;
+    for (int32_t size = probe.slice_unit(); size <= probe.max_block(); size += probe.slice_unit()) {
+      const Gradients sliced =
+          computed(c, w, 1, [&](SeparableConv2dBackward& op, const BackwardTensors& t,
+                                const float* packed, void* workspace) {
+            for (int32_t block = 0; block * size < channels; ++block) {
+              op.run_blocks(t, packed, workspace, size, block, block + 1);
+            }
+          });
+      const std::string on = describe(p) + w.describe() + ", blocks of " + std::to_string(size);
+      const char* names[] = {"dx", "d_depthwise", "d_pointwise", "d_bias"};
+      for (int k = 0; k < 4; ++k) {
+        ASSERT_TRUE(all_near(*expected.all()[k], *sliced.all()[k], on + ": " + names[k], 0));
+      }
+    }
+  }
+}
+
+// A layer packs the backward weights from its forward packing: the same floats as from its filters.
+TEST_F(SeparableConv2dBackwardTest, BackwardWeightsFromTheForwardPackingAreTheSame) {
+  std::mt19937 rng(1306);
+  for (int tested = 0; tested < 100; ++tested) {
+    const SepConvParams p = random_params(rng);
+    const FilterShape f = filter_shape(p);
+    const std::vector<float> depthwise = random_floats(depthwise_floats(p), rng);
+    const std::vector<float> pointwise = random_floats(pointwise_floats(p), rng);
+    std::vector<float> forward(packed_weights_bytes(f) / sizeof(float));
+    pack_weights(f, depthwise.data(), pointwise.data(), random_bias(p.out_c, rng).data(),
+                 forward.data());
+    std::vector<float> expected(backward_packed_weights_bytes(f) / sizeof(float));
+    pack_backward_weights(f, depthwise.data(), pointwise.data(), expected.data());
+    std::vector<float> actual = nans(expected.size());
+    pack_backward_weights_from_forward(f, forward.data(), actual.data());
+    ASSERT_TRUE(all_near(expected, actual, describe(p), 0));
   }
 }
 

@@ -132,3 +132,56 @@ test('a page disposed between two pieces of the copy: the call rejects with DISP
   };
   await expect(computeOnPage(page, PARAMS)(fakeOp(4, 1e7), {}, result)).rejects.toMatchObject({ code: 'DISPOSED' });
 });
+
+/**
+ * A fake backward pass of `channels` channels, blocks of multiples of `unit` up to `maxBlock`,
+ * computing `macsPerMs`; records its blocks and the longest task.
+ */
+function fakeBackward(channels, unit, maxBlock, macsPerMs) {
+  const work = {
+    op: {},
+    blocks: [],
+    longestTaskMs: 0,
+    unit,
+    maxBlock,
+    channels,
+    macsPerChannel: MACS_PER_ROW,
+    start() { throw new Error('a plain page has no pool'); },
+    join() { throw new Error('a plain page has no pool'); },
+    runBlocks(size, first, end) {
+      const ms = (Math.min(end * size, channels) - first * size) * MACS_PER_ROW / macsPerMs;
+      now += ms;
+      sinceYield += ms;
+      work.longestTaskMs = Math.max(work.longestTaskMs, sinceYield);
+      work.blocks.push({ size, first, end });
+    },
+  };
+  return work;
+}
+
+test('the backward pass on a plain page: blocks of one size per call, every channel once, a slice or so per task', async () => {
+  const { jobOnPage } = require('../../js/compute');
+  const run = async (work) => {
+    Object.assign(work, { blocks: [], longestTaskMs: 0 });
+    sinceYield = 0;
+    const arrays = await jobOnPage(backend())(work, [{ allocate: () => 'dx', length: 0, copy() {} }]);
+    expect(arrays).toEqual(['dx']);
+    const sizes = new Set(work.blocks.map((b) => b.size));
+    expect(sizes.size).toBe(1);
+    const [size] = sizes;
+    expect(size % work.unit === 0 && size <= work.maxBlock).toBe(true);
+    expect(work.blocks.map((b) => [b.first, b.end])).toEqual(
+      Array.from({ length: Math.ceil(work.channels / size) }, (_, i) => [i, i + 1]));
+    return size;
+  };
+  // 10,000 multiply-adds per channel. Fast (1e7 per ms): after the first call, the largest blocks.
+  const fast = fakeBackward(1000, 8, 64, 1e7);
+  expect(await run(fast)).toBe(48);  // the first guess of a speed (1e6 per ms): 0.5 ms = 50 channels
+  expect(await run(fast)).toBe(64);
+  expect(fast.longestTaskMs).toBeLessThanOrEqual(1);
+  // Slow (2e5 per ms): the first call's blocks take 2.4 ms each; then blocks of 8 channels (0.4 ms).
+  const slow = fakeBackward(200, 8, 64, 2e5);
+  await run(slow);
+  expect(await run(slow)).toBe(8);
+  expect(slow.longestTaskMs).toBeLessThanOrEqual(1);
+});
