@@ -13,7 +13,7 @@ const {
 } = require('../js/backward_problem');
 
 const FIRST_SEED = 1350000;
-const CASES = 16;
+const CASES = 10;
 
 const plain = ({ data, shape }) => ({ data: Array.from(data), shape });
 
@@ -42,9 +42,12 @@ describe.each([
   [true, 'threaded-simd'],
   [false, 'simd'],
 ])('a page with cross-origin isolation %p', (isolated, variant) => {
-  test(`backward calls (layer and one-shot) match the float64 gradients on the '${variant}' build; the sync forms are refused`, async () => {
+  test.each([
+    ['one after another', false],
+    ['all at once', true],
+  ])(`backward calls (layer and one-shot), %s, match the float64 gradients on the '${variant}' build; the sync forms are refused`, async (_, concurrent) => {
     await withPage(chromium, isolated, async ({ page, consoleErrors }) => {
-      const { results, backend, heapReturned, syncErrors } = await page.evaluate((c) => window.backwardCases(c), PAGE_CASES);
+      const { results, backend, heapReturned, syncErrors } = await page.evaluate(([c, all]) => window.backwardCases(c, all), [PAGE_CASES, concurrent]);
       expect(backend.variant).toBe(variant);
       const failures = [];
       PROBLEMS.forEach((p, i) => {

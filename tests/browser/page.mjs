@@ -45,36 +45,47 @@ window.runConcurrently = async (cases) => {
 
 /**
  * Each case's gradients, through separableConv2dBackward or (case.layer) layer.backward of a layer
- * made for it; as plain data, in order. Also what the sync forms do on this thread (refused), and
+ * made for it; as plain data, in order. `concurrent`: all the calls at once after the first
+ * (Promise.all), their inputs overwritten with NaN as soon as they are made: each call must
+ * compute on the values it was given. Also what the sync forms do on this thread (refused), and
  * whether the heap is back where it was after the first case.
  */
-window.backwardCases = async (cases) => {
+window.backwardCases = async (cases, concurrent = false) => {
   const revived = (c) => {
     const options = { ...c.options, bias: c.options.bias && Float32Array.from(c.options.bias) };
     if (options.bias === undefined) delete options.bias;
     return { args: [c.x, c.depthwise, c.pointwise, c.dy].map(revive), options };
   };
-  const oneCase = async (c) => {
+  // A layer reads x and dy before backward() returns: they are overwritten right after. (The
+  // one-shot call awaits the module first, as separableConv2d does: its inputs are left alone.)
+  const oneCase = async (c, layer) => {
     const { args: [x, dw, pw, dy], options } = revived(c);
-    if (!c.layer) return sepconv.separableConv2dBackward(x, dw, pw, dy, options);
-    const { gradients, ...forward } = options;
-    const layer = await sepconv.createSeparableConv2d(dw, pw, forward);
-    try {
-      return await layer.backward(x, dy, gradients && { gradients });
-    } finally {
-      layer.dispose();
-    }
+    const { gradients } = options;
+    const call = layer ? layer.backward(x, dy, gradients && { gradients }) : sepconv.separableConv2dBackward(x, dw, pw, dy, options);
+    if (layer) [x, dy].forEach((t) => t.data.fill(NaN));
+    return call.then((g) => Object.fromEntries(Object.entries(g).map(([key, { data, shape }]) => [key, { data: Array.from(data), shape, float32: data instanceof Float32Array }])),
+      (error) => ({ error: plainError(error) }));
   };
-  const results = [];
-  let before;
-  for (const c of cases) {
-    try {
-      const g = await oneCase(c);
-      results.push(Object.fromEntries(Object.entries(g).map(([key, { data, shape }]) => [key, { data: Array.from(data), shape, float32: data instanceof Float32Array }])));
-    } catch (error) {
-      results.push({ error: plainError(error) });
+  const layerFor = (c) => {
+    const { args: [, dw, pw], options: { gradients, ...forward } } = revived(c);
+    return c.layer ? sepconv.createSeparableConv2d(dw, pw, forward) : null;
+  };
+  const first = await layerFor(cases[0]);
+  const results = [await oneCase(cases[0], first)];
+  if (first) first.dispose();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const before = sepconv.getMemoryInfo().heapBytesInUse;  // after the first call's fixed allocations
+  const rest = cases.slice(1);
+  if (concurrent) {
+    const layers = await Promise.all(rest.map(layerFor));
+    results.push(...await Promise.all(rest.map((c, i) => oneCase(c, layers[i]))));
+    layers.forEach((layer) => layer && layer.dispose());
+  } else {
+    for (const c of rest) {
+      const layer = await layerFor(c);
+      results.push(await oneCase(c, layer));
+      if (layer) layer.dispose();
     }
-    if (before === undefined) before = sepconv.getMemoryInfo().heapBytesInUse;  // after the first call's fixed allocations
   }
   await new Promise((resolve) => setTimeout(resolve, 0));  // frees wait for the calls' queue to settle
   const heapReturned = sepconv.getMemoryInfo().heapBytesInUse === before;
@@ -83,7 +94,7 @@ window.backwardCases = async (cases) => {
   try { sepconv.separableConv2dBackwardSync(x, dw, pw, dy, options); } catch (error) { syncErrors.separableConv2dBackwardSync = plainError(error); }
   const { gradients, ...forward } = options;
   const layer = await sepconv.createSeparableConv2d(dw, pw, forward);
-  try { layer.backwardSync(x, dy); } catch (error) { syncErrors.backwardSync = plainError(error); }
+  try { layer.backwardSync(x, dy, gradients && { gradients }); } catch (error) { syncErrors.backwardSync = plainError(error); }
   layer.dispose();
   return { results, backend: sepconv.getBackendInfo(), heapReturned, syncErrors };
 };

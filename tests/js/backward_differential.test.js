@@ -135,6 +135,23 @@ if (replaySeeds) {
     });
   }
 
+  test.each(['NHWC', 'NCHW'])('a batch of 0 (%s): an empty dx and zero filter and bias gradients, in every form', async (dataFormat) => {
+    const cfg = { ...drawConfig(FIRST_SEED + 9000), dataFormat, N: 0 };
+    const p = backwardProblem(cfg, { epilogue: { bias: Float32Array.from({ length: cfg.O }, (_, k) => k - 1), activation: 'relu' } });
+    const want = expectedGradients(p);
+    expect(want.dx === undefined || want.dx.data.length === 0).toBe(true);
+    const layer = await createSeparableConv2d(p.depthwise, p.pointwise, layerOptions(p.options));
+    const failures = [];
+    for (const form of FORMS) {
+      const got = await call(form, p, layer);
+      failures.push(...gradientProblems(got, want).map((f) => `${form}: ${f}`));
+      const nonzero = Object.keys(got).filter((key) => got[key].data.some((v) => v !== 0));
+      if (nonzero.length) failures.push(`${form}: ${nonzero.join(', ')} not exactly zero`);
+    }
+    layer.dispose();
+    expect(failures).toEqual([]);
+  });
+
   test('the sweep reached every kind of configuration it claims to check', () => {
     console.log(`backward sweep: ${JSON.stringify(total)}`);
     expect(total.configs).toBe(GROUPS * CONFIGS_PER_GROUP);
