@@ -159,6 +159,13 @@ test('Learn: targets and Reset prepare new problems; Train lowers the loss 10x, 
   await page.click('#learn-train');
   await page.waitForFunction(() => window.demo.learn.status === 'training');
   expect(await page.isDisabled('#learn-train')).toBe(true);
+  // The page answers meanwhile: a depthwise preset recomputes the main outputs; the training,
+  // whose target does not depend on the editors' filters, goes on undisturbed.
+  const early = await learnState();
+  await andRender(() => page.click('#depthwise-presets [data-preset="box"]'));
+  await andRender(() => page.click('#depthwise-presets [data-preset="sobel-xy"]'));
+  await page.waitForFunction((n) => window.demo.learn.steps > n, early.steps);
+  expect(await learnState()).toMatchObject({ status: 'training', firstLoss: early.firstLoss });
   await page.waitForFunction(() => window.demo.learn.loss <= window.demo.learn.firstLoss / 10, null, { timeout: 60000 });
   const tenfold = await learnState();
   console.log(`Learn: loss ${tenfold.firstLoss.toExponential(2)} -> ${tenfold.loss.toExponential(2)} in ${tenfold.steps} steps, ${((Date.now() - start) / 1000).toFixed(1)} s`);
@@ -309,6 +316,9 @@ test('editing a filter cell, NCHW, VALID padding and other controls recompute co
   await andRender(() => page.selectOption('#outputs', '4'));
   await andRender(() => page.selectOption('#activation', 'relu'));
   expect(await text('#output-shape')).toMatch(/^\[1,4,76,76\]/);
+  await page.waitForFunction(() => /^\[1,4,76,76\]/.test(document.getElementById('learn-shape').textContent));
+  expect(await canvases('#learn-target-maps')).toHaveLength(4);
+  expect(await page.locator('#learn-depthwise .cell').count()).toBe(5 * 5 * 3 * 3);
   expect(await canvases('#intermediate-maps')).toHaveLength(9);
   expect(await page.locator('#depthwise-grid .cell').count()).toBe(5 * 5 * 3 * 3);
   expect(await text('#status-diff')).toMatch(/✓/);
