@@ -9,11 +9,12 @@
 // configuration is called at two input shapes and then at the first again.
 //
 // Replay a failure: SEPCONV_SEEDS=1234,5678 npx jest tests/js/backward_differential.test.js
+// (add SEPCONV_WIDE=1 for seeds of the wide group)
 
 const {
   init, separableConv2dBackward, separableConv2dBackwardSync, createSeparableConv2d, dispose,
 } = require('../../js/index.js');
-const { drawConfig, drawInputShapes } = require('./random');
+const { drawConfig, drawInputShapes, drawEpilogue } = require('./random');
 const { withInputShape } = require('./config');
 const { initTfjs, separableConv2dGradsTfjs } = require('./tfjs_grads_reference');
 const {
@@ -24,6 +25,12 @@ const FIRST_SEED = 1300000;
 const GROUPS = 4;
 const CONFIGS_PER_GROUP = 130;  // 520 configurations
 const TFJS_EVERY = 3;  // tfjs checks every third configuration it can differentiate
+const WIDE_CONFIGS = 24;  // plus these beyond the sweep's ranges
+// Wider channels and images than the sweep (SIMD-width multiples plus tails, the work split over
+// every thread); smaller than the forward's wide group, the float64 gradients costing more.
+const WIDE_RANGES = {
+  N: [1, 2], H: [16, 48], W: [16, 48], C: [1, 40], M: [1, 3], O: [1, 40], K: [1, 5],
+};
 
 const replaySeeds = process.env.SEPCONV_SEEDS
   ? process.env.SEPCONV_SEEDS.split(',').map((s) => Number(s.trim()))
@@ -67,26 +74,29 @@ function check(p, got, withTfjs) {
 
 /**
  * The configurations of `seeds`, each in its form; returns { failures, counts }. counts says
- * what the sweep reached, for the premise checks.
+ * what the sweep reached, for the premise checks. `wide`: drawn in WIDE_RANGES, without an
+ * activation (their hundreds of thousands of outputs leave no data clear of relu's kink) and
+ * without tfjs (slow there).
  */
-async function sweep(seeds) {
+async function sweep(seeds, { wide = false } = {}) {
   const failures = [];
   const counts = {
     configs: 0, calls: 0, tfjs: 0, redrawn: 0, NCHW: 0, dilated: 0, strided: 0, explicit: 0, bias: 0,
     relu: 0, relu6: 0, linear: 0, subset: 0, ...Object.fromEntries(FORMS.map((f) => [f, 0])),
   };
   for (const seed of seeds) {
-    const cfg = drawConfig(seed);
+    const cfg = wide ? drawConfig(seed, WIDE_RANGES) : drawConfig(seed);
     const form = formOf(seed);
-    const first = backwardProblem(cfg);
+    const epilogue = wide ? { ...drawEpilogue(cfg), activation: undefined } : drawEpilogue(cfg);
+    const first = backwardProblem(cfg, { epilogue });
     const problems = [first];
     let layer = null;
     if (form.startsWith('layer')) {
-      const second = backwardProblem(withInputShape(cfg, drawInputShapes(cfg, 2)[1]), { filters: first });
+      const second = backwardProblem(withInputShape(cfg, drawInputShapes(cfg, 2)[1]), { filters: first, epilogue });
       problems.push(second, first);
       layer = await createSeparableConv2d(first.depthwise, first.pointwise, layerOptions(first.options));
     }
-    const withTfjs = cfg.dilations.every((d) => d === 1) && Math.floor(seed / FORMS.length) % TFJS_EVERY === 0;
+    const withTfjs = !wide && cfg.dilations.every((d) => d === 1) && Math.floor(seed / FORMS.length) % TFJS_EVERY === 0;
     try {
       for (const p of problems) {
         let got;
@@ -122,7 +132,7 @@ afterAll(() => dispose());
 
 if (replaySeeds) {
   test(`replay seeds ${replaySeeds.join(',')}`, async () => {
-    expect((await sweep(replaySeeds)).failures).toEqual([]);
+    expect((await sweep(replaySeeds, { wide: Boolean(process.env.SEPCONV_WIDE) })).failures).toEqual([]);
   });
 } else {
   const total = {};
@@ -134,6 +144,11 @@ if (replaySeeds) {
       for (const [key, n] of Object.entries(counts)) total[key] = (total[key] || 0) + n;
     });
   }
+
+  test(`wide shapes match the float64 gradients: ${WIDE_CONFIGS} configurations`, async () => {
+    const seeds = Array.from({ length: WIDE_CONFIGS }, (_, i) => FIRST_SEED + 30000 + i);
+    expect((await sweep(seeds, { wide: true })).failures).toEqual([]);
+  });
 
   test.each(['NHWC', 'NCHW'])('a batch of 0 (%s): an empty dx and zero filter and bias gradients, in every form', async (dataFormat) => {
     const cfg = { ...drawConfig(FIRST_SEED + 9000), dataFormat, N: 0 };
