@@ -18,6 +18,7 @@ void mask_output_grad_f32_simd128(const float* y, const float* dy, int32_t pixel
   // activation_passes four lanes at a time: an infinite bound passes its side whatever y is
   // (NaN included), so its comparison is replaced by all ones.
   const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  const v128_t one = wasm_f32x4_splat(1.0f);
   const v128_t lo_all = wasm_i32x4_splat(std::isinf(lo) ? -1 : 0);
   const v128_t hi_all = wasm_i32x4_splat(std::isinf(hi) ? -1 : 0);
   // Dense channels (NHWC): whole vectors; the rest, and every strided layout, one at a time.
@@ -33,11 +34,13 @@ void mask_output_grad_f32_simd128(const float* y, const float* dy, int32_t pixel
         pass = wasm_v128_and(wasm_v128_or(wasm_f32x4_gt(v, vlo), lo_all),
                              wasm_v128_or(wasm_f32x4_lt(v, vhi), hi_all));
       }
-      wasm_v128_store(g_row + k, wasm_v128_and(wasm_v128_load(dy_row + k), pass));
+      // dy times 1 or 0, not a select: a NaN or infinite dy stays NaN where it is masked.
+      const v128_t gate = wasm_v128_and(pass, one);
+      wasm_v128_store(g_row + k, wasm_f32x4_mul(wasm_v128_load(dy_row + k), gate));
     }
     for (int32_t k = vector_end; k < out_c; ++k) {
       const bool pass = y_row == nullptr || activation_passes(y_row[k * stride_k], lo, hi);
-      g_row[k] = pass ? dy_row[k * stride_k] : 0.0f;
+      g_row[k] = dy_row[k * stride_k] * (pass ? 1.0f : 0.0f);
     }
     std::fill(g_row + out_c, g_row + g_stride, 0.0f);
     if (sums != nullptr) {

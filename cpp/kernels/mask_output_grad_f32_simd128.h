@@ -9,7 +9,8 @@
 
 namespace sepconv {
 
-// g[j*g_stride + k] = activation_passes(y[at], lo, hi) ? dy[at] : 0, at = j*stride_j + k*stride_k,
+// g[j*g_stride + k] = dy[at] * (activation_passes(y[at], lo, hi) ? 1 : 0) (a product, as
+// TensorFlow's ReluGrad: a NaN dy stays NaN where masked), at = j*stride_j + k*stride_k,
 // for j < pixels, k < out_c; g[j*g_stride + k] = 0 for k in [out_c, g_stride). When sums is not
 // null, sums[k] += g[0*g_stride + k] + g[1*g_stride + k] + ..., in pixel order. y may be null
 // when both bounds are infinite (no activation): then every output passes.

@@ -39,8 +39,8 @@ void separable_conv2d_backward_reference(const SepConvParams& p, const float* in
         const ptrdiff_t out_at = b * os.n + i * os.h + j * os.w;
         for (int32_t k = 0; k < p.out_c; ++k) {
           const float y = output[out_at + k * os.c];
-          g[k] =
-              activation_passes(y, p.output_min, p.output_max) ? d_output[out_at + k * os.c] : 0.0;
+          const double gate = activation_passes(y, p.output_min, p.output_max) ? 1.0 : 0.0;
+          g[k] = d_output[out_at + k * os.c] * gate;
           dbias[k] += g[k];
         }
         for (int32_t cm = 0; cm < cm_count; ++cm) {

@@ -11,7 +11,8 @@ namespace sepconv {
 
 // With mid[b,i,j,q*M+r] = sum_{di,dj} x[b, sh*i + dh*di - pad_top, sw*j + dw*dj - pad_left, q]
 //                                     * dw[di,dj,q,r]   (zero outside the image),
-//   g[b,i,j,k]     = dy[b,i,j,k] if activation_passes(y[b,i,j,k]) else 0   (activation_grad.h)
+//   g[b,i,j,k]     = dy[b,i,j,k] * (activation_passes(y[b,i,j,k]) ? 1 : 0)   (activation_grad.h;
+//                    a product, as TensorFlow's ReluGrad: a NaN dy stays NaN where masked)
 //   dMid[b,i,j,cm] = sum_k g[b,i,j,k] * pw[cm,k]
 //   d_bias[k]      = sum_{b,i,j} g[b,i,j,k]
 //   d_pointwise[cm,k] = sum_{b,i,j} mid[b,i,j,cm] * g[b,i,j,k]

@@ -42,7 +42,11 @@ TEST(MaskOutputGradF32Simd128, MatchesRule) {
       if (special == 1) v = std::isinf(activation.max) ? 6.0f : activation.max;
       if (special == 2) v = std::nanf("");
     }
-    const std::vector<float> dy = random_floats(y.size(), rng);
+    std::vector<float> dy = random_floats(y.size(), rng);
+    for (float& v : dy) {
+      // A NaN gradient stays NaN where masked too, as TensorFlow's product does.
+      if (random_int(rng, 0, 19) == 0) v = std::nanf("");
+    }
     const bool with_sums = random_int(rng, 0, 1) == 1;
     const std::vector<float> start = random_floats(out_c, rng);
     std::vector<float> expected(static_cast<size_t>(pixels) * g_stride, 0.0f);
@@ -50,7 +54,7 @@ TEST(MaskOutputGradF32Simd128, MatchesRule) {
     for (int32_t j = 0; j < pixels; ++j) {
       for (int32_t k = 0; k < out_c; ++k) {
         const ptrdiff_t at = j * stride_j + k * stride_k;
-        expected[j * g_stride + k] = passes(activation, y[at]) ? dy[at] : 0.0f;
+        expected[j * g_stride + k] = dy[at] * (passes(activation, y[at]) ? 1.0f : 0.0f);
         sums[k] += expected[j * g_stride + k];
       }
     }
