@@ -17,8 +17,11 @@ const CASES = 10;
 
 const plain = ({ data, shape }) => ({ data: Array.from(data), shape });
 
-// Even cases through a layer, odd ones one-shot.
-const PROBLEMS = Array.from({ length: CASES }, (_, i) => backwardProblem(drawConfig(FIRST_SEED + i)));
+// Even cases through a layer, odd ones one-shot; the last two have a batch of 0.
+const PROBLEMS = Array.from({ length: CASES }, (_, i) => {
+  const cfg = drawConfig(FIRST_SEED + i);
+  return backwardProblem(i < CASES - 2 ? cfg : { ...cfg, N: 0 });
+});
 const PAGE_CASES = PROBLEMS.map((p, i) => {
   const { bias, ...options } = referenceOptions(p);
   return {
