@@ -9,6 +9,7 @@
 const path = require('path');
 const { startServer } = require('./static_server');
 const { launchChromium } = require('./chromium');
+const { withPage: withOpenPage } = require('./open_page');
 const { TRACE_CATEGORIES, tasksDuringSpans } = require('./main_thread_tasks');
 const { drawConfig } = require('../js/random');
 const { tensorsFor, apiOptions, referenceSpec, describeConfig } = require('../js/config');
@@ -30,26 +31,7 @@ afterAll(async () => {
   if (chromium) await chromium.close();
 });
 
-async function openPage(isolated, headers) {
-  const server = await startServer(ROOT, { isolated, headers });
-  const page = await chromium.newPage();
-  const consoleErrors = [];
-  page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
-  page.on('response', (response) => { if (response.status() >= 400) consoleErrors.push(`${response.status()} ${response.url()}`); });
-  await page.goto(`${server.url}/tests/browser/page.html`);
-  await page.waitForFunction(() => window.ready === true);
-  return { page, server, consoleErrors, close: async () => { await page.close(); await server.close(); } };
-}
-
-async function withPage(isolated, fn, headers) {
-  const opened = await openPage(isolated, headers);
-  try {
-    await fn(opened);
-  } finally {
-    await opened.close();
-  }
-}
+const withPage = (isolated, fn, headers) => withOpenPage(chromium, isolated, fn, headers);
 
 const plain = ({ data, shape }) => ({ data: Array.from(data), shape });
 
