@@ -8,6 +8,7 @@ const {
   init, separableConv2dBackward, separableConv2dBackwardSync, createSeparableConv2d, getBackendInfo, dispose,
 } = require('../../js/index.js');
 const { drawConfig } = require('./random');
+const { isolatedApi } = require('./reliability_util');
 const {
   backwardProblem, expectedGradients, gradientProblems, differingBits, describeProblem,
 } = require('./backward_problem');
@@ -58,6 +59,26 @@ test.each(LARGE.map((cfg) => [cfg.dataFormat, JSON.stringify(cfg.strides), JSON.
     expect(differ).toEqual([]);
   },
 );
+
+test('with one thread too: the same bits every time, and the gradients of the threaded module within the tolerance', async () => {
+  const { api } = isolatedApi();
+  await api.init({ threads: 1 });
+  expect(api.getBackendInfo().threads).toBe(1);
+  const differ = [];
+  for (const cfg of LARGE) {
+    const p = backwardProblem(cfg, { epilogue: { bias: undefined, activation: 'relu6' } });
+    const first = api.separableConv2dBackwardSync(p.x, p.depthwise, p.pointwise, p.dy, p.options);
+    for (let i = 0; i < 2; i++) {
+      const keys = differingBits(await api.separableConv2dBackward(p.x, p.depthwise, p.pointwise, p.dy, p.options), first);
+      if (keys.length) differ.push(`${describeProblem(p)}, repeat ${i}: ${keys.join(', ')}`);
+    }
+    const threaded = separableConv2dBackwardSync(p.x, p.depthwise, p.pointwise, p.dy, p.options);
+    const problems = gradientProblems(first, threaded);
+    if (problems.length) differ.push(`${describeProblem(p)}: 1 thread against ${getBackendInfo().threads}: ${problems.join('; ')}`);
+  }
+  api.dispose();
+  expect(differ).toEqual([]);
+});
 
 test(`a layer's backward call gives the one-shot call's bits (${CONFIGS} configurations)`, async () => {
   const differ = [];
