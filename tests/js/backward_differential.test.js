@@ -32,9 +32,7 @@ const WIDE_RANGES = {
   N: [1, 2], H: [16, 48], W: [16, 48], C: [1, 40], M: [1, 3], O: [1, 40], K: [1, 5],
 };
 
-const replaySeeds = process.env.SEPCONV_SEEDS
-  ? process.env.SEPCONV_SEEDS.split(',').map((s) => Number(s.trim()))
-  : null;
+const replaySeeds = process.env.SEPCONV_SEEDS && process.env.SEPCONV_SEEDS.split(',').map(Number);
 
 const FORMS = ['async', 'sync', 'layer', 'layerSync'];
 const formOf = (seed) => FORMS[seed % FORMS.length];
