@@ -72,9 +72,8 @@ function check(p, got, withTfjs) {
 
 /**
  * The configurations of `seeds`, each in its form; returns { failures, counts }. counts says
- * what the sweep reached, for the premise checks. `wide`: drawn in WIDE_RANGES, without an
- * activation (their hundreds of thousands of outputs leave no data clear of relu's kink) and
- * without tfjs (slow there).
+ * what the sweep reached, for the premise checks. `wide`: drawn in WIDE_RANGES, without tfjs
+ * (slow there).
  */
 async function sweep(seeds, { wide = false } = {}) {
   const failures = [];
@@ -85,7 +84,7 @@ async function sweep(seeds, { wide = false } = {}) {
   for (const seed of seeds) {
     const cfg = wide ? drawConfig(seed, WIDE_RANGES) : drawConfig(seed);
     const form = formOf(seed);
-    const epilogue = wide ? { ...drawEpilogue(cfg), activation: undefined } : drawEpilogue(cfg);
+    const epilogue = drawEpilogue(cfg);
     const first = backwardProblem(cfg, { epilogue });
     const problems = [first];
     let layer = null;
