@@ -110,7 +110,7 @@ async function measureLayer(layer, sepconv, tfjsEngines, settings, failures) {
   const tfjs = {};
   for (const engine of tfjsEngines) {
     tfjs[engine.name] = layer.flops > settings.tfjsMaxMflop * 1e6
-      ? { skipped: `above ${settings.tfjsMaxMflop} MFLOP` }
+      ? { skipped: `over --tfjs-max-mflop ${settings.tfjsMaxMflop}` }
       : await measureTfjs(engine, layer, inputs, dy, reference, settings, failures);
   }
   const byName = Object.fromEntries(runs.map(([name], i) => [name, timings.engines[i]]));
