@@ -1,18 +1,22 @@
 'use strict';
 
-// npm run bench:browser -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer]
+// npm run bench:browser -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--compare DIR]
 // The browser twin of bench/contention.js: on a cross-origin isolated page, sepconv-wasm's
 // default call (the threaded build, threads = cores, the page's thread only waiting) against
 // init({ threads: 1 }) (another instance of the entry on the same page, one pool worker), each
-// layer idle and then beside N Web Workers of the page spinning; p50 and p75 per call.
+// layer idle and then beside N Web Workers of the page spinning; p50 and p75 per call. With
+// --compare, another checkout's build runs on the same page too, interleaved, so that both
+// builds see the same load: on a shared machine, runs minutes apart do not.
 
 const os = require('os');
+const path = require('path');
 const { parseArgs } = require('util');
 const { launchChromium } = require('../../tests/browser/chromium');
 const { selectLayers } = require('../layers');
 const { median } = require('../stats');
 const { startWindow } = require('../machine_load');
 const { summarizeCalls, contentionRow, contentionLine, contentionTable } = require('../contention_report');
+const { startServer } = require('../../tests/browser/static_server');
 const { openBenchPage } = require('./browser_page');
 const { startChildrenWindow } = require('./child_cpu');
 
@@ -25,16 +29,20 @@ const OPTIONS = {
   busy: { type: 'string', default: '1' },
   runs: { type: 'string', default: '1' },
   'output-buffer': { type: 'boolean', default: false },
+  compare: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
-const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer]
+const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--compare DIR]
   --layers a,b     only these layers (default: all)
   --ms MS          timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N         Web Workers of the page that spin, a core each, in the busy half (default 1)
   --runs N         every layer N times, idle and busy each time; the table gives the median of
                    the runs' numbers (default 1)
-  --output-buffer  each call writes into one reused output array, not a fresh result`;
+  --output-buffer  each call writes into one reused output array, not a fresh result
+  --compare DIR    also the default call of the sepconv-wasm checkout in DIR (its dist/web/,
+                   built), on the same page, interleaved; a second table gives it against the
+                   same one-thread calls`;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,20 +61,24 @@ function parse(argv) {
   if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) {
     throw Object.assign(new Error(USAGE), { usage: true });
   }
-  return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'] };
+  return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'], compare: values.compare };
 }
 
-/** Per-call summaries [one thread, default] over about `ms` each, and the cores other processes used. */
+/**
+ * Per-call summaries of each engine over about `ms` each ({name: summary}), and the cores other
+ * processes used.
+ */
 async function sampleWithLoad(page, ms) {
   const machine = startWindow();  // counts Chromium as another process...
   const chromium = startChildrenWindow();  // ...so its share is taken off
   const samples = await page.sample({ ms });
-  return { summaries: [samples.one, samples.default].map(summarizeCalls), othersCores: Math.max(0, machine.end() - chromium.end()) };
+  const summaries = Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, summarizeCalls(s)]));
+  return { summaries, othersCores: Math.max(0, machine.end() - chromium.end()) };
 }
 
-/** One run over every layer: its rows. */
+/** One run over every layer: its rows, {default: [...], compare: [...] with --compare}. */
 async function runLayers(page, args, threads, failures) {
-  const rows = [];
+  const rows = { default: [], ...(args.compare ? { compare: [] } : {}) };
   for (const layer of args.layers) {
     const { problems, errors } = await page.prepare({ layer: layer.name, tolerance: TOLERANCE });
     failures.push(...errors.map((e) => `${layer.name}: ${e.name} failed: ${e.message}`), ...problems.map((p) => `${layer.name}: ${p}`));
@@ -85,8 +97,11 @@ async function runLayers(page, args, threads, failures) {
     }
     await page.release();
     const note = `other processes ${idle.othersCores.toFixed(2)} / ${busy.othersCores.toFixed(2)} cores`;
-    rows.push(contentionRow(layer, idle.summaries, busy.summaries, note));
-    console.log(contentionLine(rows.at(-1), threads));
+    for (const [name, list] of Object.entries(rows)) {
+      const against = (state) => [state.summaries.one, state.summaries[name]];
+      list.push(contentionRow(layer, against(idle), against(busy), note));
+      console.log(`${args.compare ? `${name.padEnd(8)} ` : ''}${contentionLine(list.at(-1), threads)}`);
+    }
   }
   return rows;
 }
@@ -109,20 +124,24 @@ async function main(argv) {
   const failures = [];
   const runs = [];
   const browser = await launchChromium();
+  // The other checkout from a server of its own, whose files the page may import across origins.
+  const other = args.compare && await startServer(path.resolve(args.compare), { isolated: true, crossOrigin: true });
   let threads;
   try {
     const page = await openBenchPage(browser, { isolated: true });
     try {
       const options = { outputBuffer: args.outputBuffer };
-      const started = await page.start({
-        engines: [{ name: 'one', module: 'sepconv', options: { ...options, threads: 1 } }, { name: 'default', module: 'sepconv', options }],
-      });
+      const engines = [{ name: 'one', module: 'sepconv', options: { ...options, threads: 1 } }, { name: 'default', module: 'sepconv', options }];
+      if (other) engines.push({ name: 'compare', module: 'sepconv', options: { ...options, entry: `${other.url}/dist/web/sepconv-wasm.mjs` } });
+      const started = await page.start({ engines });
       if (started.errors.length > 0) throw new Error(started.errors.map((e) => `${e.name}: ${e.stack}`).join('\n'));
       if (!started.crossOriginIsolated) throw new Error('the page is not cross-origin isolated: no threads to compare');
       const [one, all] = started.engines.map((e) => e.info);
       threads = all.threads;
       console.log(`Chromium ${browser.version()}, isolated page: ${all.describe} against ${one.describe}; ` +
-        `busy: ${args.busy} Web Worker(s) of the page spinning; p50 / p75 ms per call; load average ${load()}\n`);
+        `busy: ${args.busy} Web Worker(s) of the page spinning; p50 / p75 ms per call; load average ${load()}`);
+      if (other) console.log(`compare: ${started.engines[2].info.describe}, from ${path.resolve(args.compare)}`);
+      console.log('');
       for (let run = 0; run < args.runs; run++) {
         if (args.runs > 1) console.log(`run ${run + 1} of ${args.runs}`);
         runs.push(await runLayers(page, args, threads, failures));
@@ -132,9 +151,14 @@ async function main(argv) {
     }
   } finally {
     await browser.close();
+    if (other) await other.close();
   }
   console.log(`\n${args.runs > 1 ? `medians of ${args.runs} runs; ` : ''}load average at the end ${load()}\n`);
-  console.log(contentionTable(medianRows(runs), threads));
+  console.log(contentionTable(medianRows(runs.map((rows) => rows.default)), threads));
+  if (args.compare) {
+    console.log(`\n${path.resolve(args.compare)}'s build, the same runs:\n`);
+    console.log(contentionTable(medianRows(runs.map((rows) => rows.compare)), threads));
+  }
   if (failures.length > 0) {
     console.log(`\nFAIL: ${failures.length} problem(s):\n  ${failures.join('\n  ')}`);
     return 1;

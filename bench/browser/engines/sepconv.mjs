@@ -4,13 +4,15 @@
 //
 // settings.threads: init({ threads }) on an instance of the entry of its own (its URL differs by
 // a query, so the page imports it anew: its own module, pool and init), so that one page can time
-// the default thread count beside another. settings.outputBuffer: every call writes into one
-// reused array instead of a fresh result.
+// the default thread count beside another. settings.entry: another build's entry (its URL), to
+// time two builds side by side. settings.outputBuffer: every call writes into one reused array
+// instead of a fresh result.
 
 const ENTRY = '/dist/web/sepconv-wasm.mjs';
 
-export async function start({ threads, outputBuffer = false } = {}) {
-  const { init, createSeparableConv2d, getBackendInfo } = await import(threads === undefined ? ENTRY : `${ENTRY}?threads=${threads}`);
+export async function start({ threads, entry, outputBuffer = false } = {}) {
+  const url = entry ?? (threads === undefined ? ENTRY : `${ENTRY}?threads=${threads}`);
+  const { init, createSeparableConv2d, getBackendInfo } = await import(url);
   await init(threads === undefined ? {} : { threads });
   const info = getBackendInfo();
   return {
