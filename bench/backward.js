@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench -- --backward [--quick] [--layers a,b] [--rounds N] [--tfjs-ms MS] [--tfjs-max-mflop N] [--json FILE] [--lib DIR]
+// npm run bench -- --backward [--quick] [--layers a,b] [--rounds N] [--tfjs-ms MS] [--tfjs-max-mflop N] [--wasm-tensors] [--json FILE] [--lib DIR]
 // The backward pass: per layer, the forward and the backward call (all three gradients) of the
 // same prepared sepconv-wasm layer at 1 and 2 threads, interleaved as bench.js times engines;
 // then TensorFlow.js's tf.grads of the same layer on its CPU and wasm backends, outputs
@@ -27,12 +27,14 @@ const TFJS = {
 };
 const GRADIENTS = ['dx', 'dDepthwiseFilter', 'dPointwiseFilter'];
 
-const USAGE = `usage: node bench/bench.js --backward [--quick] [--layers a,b] [--rounds N] [--tfjs-ms MS] [--tfjs-max-mflop N] [--json FILE] [--lib DIR]
+const USAGE = `usage: node bench/bench.js --backward [--quick] [--layers a,b] [--rounds N] [--tfjs-ms MS] [--tfjs-max-mflop N] [--wasm-tensors] [--json FILE] [--lib DIR]
   --quick            a short run: fewer rounds, and tfjs only on layers up to ${TFJS.quick.tfjsMaxMflop} MFLOP
   --layers a,b       only these layers (default: all)
   --rounds N         interleaved rounds of sepconv-wasm per layer (default as bench.js)
   --tfjs-ms MS       time for each tfjs backend's repeated calls per layer (default ${TFJS.full.tfjsMs}, quick ${TFJS.quick.tfjsMs}); one call at least
   --tfjs-max-mflop N run tfjs only on layers up to N forward MFLOP (default: all; quick ${TFJS.quick.tfjsMaxMflop}; 0: none)
+  --wasm-tensors     sepconv-wasm's x, dy and forward output are WasmTensors (nothing copied in; the
+                     gradients are still fresh arrays), as bench.js's -wt engines
   --json FILE        also write the results as JSON
   --lib DIR          the sepconv-wasm checkout to measure (its js/ and dist/wasm/; default: this one)`;
 
@@ -40,7 +42,7 @@ const USAGE = `usage: node bench/bench.js --backward [--quick] [--layers a,b] [-
 const usageError = (message) => Object.assign(new Error(`${message}\n${USAGE}`), { usage: true });
 
 function parse(argv, presets) {
-  const args = { quick: argv.includes('--quick'), layers: undefined, lib: undefined, json: null };
+  const args = { quick: argv.includes('--quick'), layers: undefined, lib: undefined, json: null, api: 'prepared' };
   const settings = { ...(args.quick ? presets.quick : presets.full), ...(args.quick ? TFJS.quick : TFJS.full) };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
@@ -59,6 +61,7 @@ function parse(argv, presets) {
     else if (flag === '--tfjs-max-mflop') settings.tfjsMaxMflop = Number(value());
     else if (flag === '--json') args.json = value();
     else if (flag === '--lib') args.lib = value();
+    else if (flag === '--wasm-tensors') args.api = 'wasm-tensor';
     else throw usageError(`unknown argument '${flag}'`);
   }
   if (!(Number.isInteger(settings.rounds) && settings.rounds >= 1) || !(settings.tfjsMs >= 0) || !(settings.tfjsMaxMflop >= 0)) {
@@ -130,13 +133,14 @@ async function main(argv, { presets, tolerance }) {
   const started = performance.now();
   const failures = [];
   // Two copies of the library, one per thread count, as bench.js's sepconv-1t and sepconv-2t.
-  const sepconv = [await createSepconvEngine({ threads: 1, api: 'prepared', root: args.lib }),
-    await createSepconvEngine({ threads: 2, api: 'prepared', root: args.lib })];
+  const sepconv = [await createSepconvEngine({ threads: 1, api: args.api, root: args.lib }),
+    await createSepconvEngine({ threads: 2, api: args.api, root: args.lib })];
   const tfjsEngines = [await createTfjsGradsEngine('cpu'), await createTfjsGradsEngine('wasm')];
 
   console.log(`sepconv-wasm backward benchmark  ${new Date().toISOString()}  Node ${process.version}  ${os.cpus()[0]?.model} x${os.cpus().length}  load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   for (const e of [...sepconv, ...tfjsEngines]) console.log(`  ${e.name.padEnd(11)} ${e.describe()}`);
-  console.log(`sepconv-wasm: forward = layer.runSync(x), backward = layer.backwardSync(x, dy) (dx and both filter gradients, fresh arrays),\n` +
+  const on = args.api === 'wasm-tensor' ? ' on WasmTensors x, dy and output y' : '';
+  console.log(`sepconv-wasm: forward = layer.runSync(x), backward = layer.backwardSync(x, dy)${on} (dx and both filter gradients, fresh arrays),\n` +
     `  interleaved: ${settings.warmupMs} ms warm-up, ${settings.rounds} rounds of ~${settings.blockMs} ms blocks, median ms/call. ` +
     `Backward flops = 2x forward (the recomputed depthwise pass not counted).\n` +
     `tfjs: the first call's gradients checked against sepconv-wasm 1t, then calls for ${settings.tfjsMs} ms (at least one); ` +

@@ -66,13 +66,22 @@ async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT 
       const runner = await makeRunner(lib, api, inputs, sepconvOptions(layer));
       return { run: runner.run, toNHWC: runner.read, dispose: runner.dispose };
     },
-    /** One prepared layer's forward call and its backward call (every gradient) given dy. */
+    /**
+     * One prepared layer's forward call and its backward call (every gradient, each a fresh
+     * array) given dy. With the `wasm-tensor` api, x, dy and the forward's output are
+     * WasmTensors: nothing is copied in.
+     */
     async prepareBackward(layer, { x, depthwise, pointwise }, dy) {
       const prepared = await lib.createSeparableConv2d(depthwise, pointwise, sepconvOptions(layer));
+      if (api !== 'wasm-tensor') {
+        return { forward: () => prepared.runSync(x).data, backward: () => prepared.backwardSync(x, dy), dispose: () => prepared.dispose() };
+      }
+      const [xt, dyt] = [await lib.createWasmTensor(x.shape, x.data), await lib.createWasmTensor(dy.shape, dy.data)];
+      const yt = prepared.runSync(xt);
       return {
-        forward: () => prepared.runSync(x).data,
-        backward: () => prepared.backwardSync(x, dy),
-        dispose: () => prepared.dispose(),
+        forward: () => prepared.runSync(xt, { output: yt }),
+        backward: () => prepared.backwardSync(xt, dyt),
+        dispose: () => [xt, dyt, yt, prepared].forEach((o) => o.dispose()),
       };
     },
     close: () => lib.dispose(),
