@@ -86,7 +86,7 @@ class SeparableConv2d {
   uint64_t mid_offset_;
   uint64_t thread_bytes_;
   Job job_{};
-  WayRecord ways_;  // this operator's jobs solo and on every thread of the pool (thread_pool.h)
+  WayRecord ways_;  // this operator's jobs on the caller alone and with the pool (thread_pool.h)
 };
 
 }  // namespace sepconv

@@ -68,27 +68,24 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     schedule_ = schedule;
     next_unit_ = 0;
     running_ = 0;
-    solo_ = false;
     ++jobs_started_;
     if (empty) jobs_done_.fetch_add(1, std::memory_order_release);  // done before it starts
-    const bool one_chunk = next_chunk() >= schedule_.units;
     // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
-    const bool shared = !empty && !(caller_helps_ && (workers_.empty() || one_chunk));
-    // A job that more than one thread would share chooses between solo and every thread (see
-    // thread_pool.h).
-    measured_ = !empty && !one_chunk && threads() > 1 && schedule.record != nullptr;
+    const bool shared = !empty && !(caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units));
+    // A helping caller chooses between running alone and with the workers (see thread_pool.h).
+    measured_ = shared && caller_helps_ && schedule.record != nullptr;
     if (measured_) {
       WayRecord& record = *schedule.record;
       const bool probe = ++record.since_probe >= kProbeEvery;
       if (probe) record.since_probe = 0;
       solo_ = record.prefers_solo() != probe;
+    } else {
+      solo_ = false;
     }
-    // Without a helping caller worker 0 runs a solo job: the workers are woken all the same.
-    wake = shared && !(solo_ && caller_helps_);
+    wake = shared && !solo_;
     if (wake) ++generation_;
-    // Before a woken worker can finish the job.
-    job_start_ = std::chrono::steady_clock::now();
   }
+  job_start_ = std::chrono::steady_clock::now();
   // After unlocking, so that the woken do not wait for the lock (a page's main thread can only
   // poll for it, in Emscripten).
   if (wake) wake_workers();
@@ -126,27 +123,23 @@ void ThreadPool::sleep_while(uint32_t seen) {
 }
 
 void ThreadPool::join() {
-  // A caller that waited for jobs_done() needs nothing more but the record: every chunk is
-  // handed out and done, so no worker reads the job again.
-  if (caller_helps_ || !finished()) finish();
-  if (measured_) learn_speed();
-}
-
-bool ThreadPool::finished() const {
-  return jobs_done_.load(std::memory_order_acquire) == jobs_started_;
-}
-
-void ThreadPool::finish() {
+  const auto finished = [this] { return jobs_done_.load(std::memory_order_acquire) == jobs_started_; };
+  // A caller that waited for jobs_done() needs nothing more: every chunk is handed out and done,
+  // so no worker reads the job again.
+  if (!caller_helps_ && finished()) return;
   if (caller_helps_) drain(0);
   // Every chunk is handed out; the others finish theirs within a chunk's time. Polling for a
   // while costs less than sleeping and being woken, as for the workers.
   const auto spin_end = std::chrono::steady_clock::now() + spin_;
   while (!finished() && std::chrono::steady_clock::now() < spin_end) {
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return finished(); });
-  fn_ = nullptr;
-  context_ = nullptr;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, finished);
+    fn_ = nullptr;
+    context_ = nullptr;
+  }
+  if (measured_) learn_speed();
 }
 
 double WayRecord::Recent::median() const {
@@ -164,13 +157,9 @@ bool WayRecord::prefers_solo() const {
   return solo > 0 && pooled > 0 && solo < kSoloMargin * pooled;
 }
 
-// A helping caller's job lasts until join() returns: waiting for the workers' last chunk, and
-// being woken for it, is part of what the workers cost. A caller that does not help waits for
-// the end of every job alike, however it was run, so its jobs last until their last chunk.
 void ThreadPool::learn_speed() {
   WayRecord::Recent& recent = schedule_.record->recent[solo_ ? 0 : 1];
-  const auto end = caller_helps_ ? std::chrono::steady_clock::now() : job_end_;
-  const auto elapsed = end - job_start_;
+  const auto elapsed = std::chrono::steady_clock::now() - job_start_;
   recent.ns[recent.count++ % WayRecord::kSize] = std::chrono::duration<double, std::nano>(elapsed).count();
 }
 
@@ -189,15 +178,15 @@ void ThreadPool::notify_job_done() {
 // The size of the next chunk; the caller holds the lock.
 int64_t ThreadPool::next_chunk() const {
   const int64_t remaining = schedule_.units - next_unit_;
-  int64_t chunk = remaining / (solo_ ? 1 : threads());
+  int64_t chunk = remaining / threads();
   if (chunk >= schedule_.align) chunk -= chunk % schedule_.align;
   return std::min(remaining, std::max({chunk, schedule_.min_chunk, int64_t{1}}));
 }
 
-// Takes chunks of the current job until none are left; of a solo job, only thread 0 does.
+// Takes chunks of the current job until none are left.
 void ThreadPool::drain(int thread) {
   std::unique_lock<std::mutex> lock(mutex_);
-  while (fn_ != nullptr && next_unit_ < schedule_.units && !(solo_ && thread != 0)) {
+  while (fn_ != nullptr && next_unit_ < schedule_.units) {
     const int64_t begin = next_unit_;
     next_unit_ += next_chunk();
     const int64_t end = next_unit_;
@@ -208,7 +197,6 @@ void ThreadPool::drain(int thread) {
     fn(context, begin, end, thread);
     lock.lock();
     if (--running_ == 0 && next_unit_ >= schedule_.units) {
-      if (measured_) job_end_ = std::chrono::steady_clock::now();
       // Counted under the lock, so that join()'s wait cannot miss it; announced without it.
       jobs_done_.fetch_add(1, std::memory_order_release);
       lock.unlock();

@@ -9,11 +9,9 @@
 // JavaScript: the counter is woken as a futex), then calls join(), which returns at once.
 //
 // On a busy machine (more runnable threads than cores) the pool's threads take cores from each
-// other and wait for each other's descheduled chunks: a job can be slower than on one thread
-// alone, "solo": the helping caller, or in a pool whose caller does not help, worker 0 (the
-// others are woken but take nothing). So a kind of job (one operator's) keeps a WayRecord of how
-// long it took both ways, and runs the faster way; one job in kProbeEvery runs the other way, to
-// notice a change.
+// other and wait for each other's descheduled chunks: a job can be slower than on the helping
+// caller alone. So a kind of job (one operator's) keeps a WayRecord of how long it took both
+// ways, and runs the faster way; one job in kProbeEvery runs the other way, to notice a change.
 #pragma once
 
 #include <atomic>
@@ -31,9 +29,9 @@ namespace sepconv {
 // per thread) and shrink towards the end (threads finish together, and a caller that joins
 // late still finds work). A chunk of at least `align` units is a multiple of `align`; no chunk
 // is smaller than `min_chunk` except the last.
-// The last times of one kind of job solo ([0]) and on every thread ([1]), whose medians are
-// compared, so that one job slowed by something else changes nothing; and the jobs since one
-// ran the way not preferred.
+// The last times of one kind of job on the helping caller alone ([0]) and with the workers
+// ([1]), whose medians are compared, so that one job slowed by something else changes nothing;
+// and the jobs since one ran the way not preferred.
 struct WayRecord {
   static constexpr int kSize = 5;
   struct Recent {
@@ -42,7 +40,7 @@ struct WayRecord {
     double median() const;  // 0 until measured
   } recent[2];
   int since_probe = 0;
-  // Unmeasured, every thread is used; so it is until solo is measured too.
+  // Unmeasured, the workers are used; so they are until the caller alone is measured too.
   bool prefers_solo() const;
 };
 
@@ -81,7 +79,7 @@ class ThreadPool {
   // the others.
   void join();
 
-  // The last started job runs solo, on thread 0 alone (see the top).
+  // The last started job runs on the caller alone (see the top).
   bool solo() const { return solo_; }
 
   // start() with a callable fn(begin, end, thread), which must stay valid until join() returns.
@@ -107,8 +105,6 @@ class ThreadPool {
  private:
   void work(int thread);
   void drain(int thread);
-  bool finished() const;  // the last started job
-  void finish();  // join()'s part: the caller's chunks, then waiting for the others'
   int64_t next_chunk() const;
   void notify_job_done();  // the caller does not hold the lock
   void wake_workers();
@@ -133,12 +129,10 @@ class ThreadPool {
   std::atomic<uint32_t> generation_{0};
   std::atomic<int> sleepers_{0};  // workers asleep until woken (wasm)
   std::atomic<bool> stopping_{false};
-  // The current job's way (see the top), and if it is measured, when it started and when its
-  // last chunk ended.
+  // The current job's way (see the top), and when it started if it is measured.
   bool solo_ = false;
   bool measured_ = false;
   std::chrono::steady_clock::time_point job_start_;
-  std::chrono::steady_clock::time_point job_end_;
 };
 
 }  // namespace sepconv

@@ -221,104 +221,80 @@ TEST(ThreadPool, ReusableAcrossManyRuns) {
 }
 
 // More threads than cores, as on a busy machine: every unit of every job runs exactly once,
-// whoever is descheduled when, and every job finishes; with a helping caller or not, and with a
-// record, so that jobs run solo too when that measured faster.
+// whoever is descheduled when, and every job finishes.
 TEST(ThreadPool, OversubscribedEveryUnitRunsOnce) {
   const int threads = 4 * std::max(2u, std::thread::hardware_concurrency());
-  for (bool caller_helps : {true, false}) {
-    ThreadPool pool(threads, caller_helps);
-    WayRecord record;
-    for (int job = 0; job < 300; ++job) {
-      const int64_t units = 1 + (job * 37) % 500;
-      std::vector<std::atomic<int>> runs(units);
-      Schedule schedule;
-      schedule.units = units;
-      schedule.align = 1 + job % 4;
-      schedule.record = &record;
-      const auto count = [&](int64_t begin, int64_t end, int) {
-        for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
-      };
-      pool.start(schedule, count);  // count must outlive join()
-      pool.join();
-      for (int64_t unit = 0; unit < units; ++unit) {
-        ASSERT_EQ(runs[unit].load(), 1) << threads << " threads, caller_helps " << caller_helps
-                                        << ", job " << job << ", unit " << unit;
-      }
+  ThreadPool pool(threads);
+  for (int job = 0; job < 300; ++job) {
+    const int64_t units = 1 + (job * 37) % 500;
+    std::vector<std::atomic<int>> runs(units);
+    Schedule schedule;
+    schedule.units = units;
+    schedule.align = 1 + job % 4;
+    const auto count = [&](int64_t begin, int64_t end, int) {
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    };
+    pool.start(schedule, count);  // count must outlive join()
+    pool.join();
+    for (int64_t unit = 0; unit < units; ++unit) {
+      ASSERT_EQ(runs[unit].load(), 1) << threads << " threads, job " << job << ", unit " << unit;
     }
   }
 }
 
-// A worker that is descheduled for 10 ms in each chunk it takes, as on a busy machine: thread
-// 0's first chunk waits until another thread has one, so that one does, unless the job is solo.
-// (10 ms: far above the time a solo job takes to wake worker 0 on a loaded machine, which a
-// probe measures once.)
-// Every unit of every job runs once, a solo job's chunks all on thread 0; once the job's record
-// has both ways measured (the 64th job runs solo), the jobs run solo, but for one in 64 on every
-// thread. Thread 0 is the helping caller, or without one the first worker, whose job the caller
-// waits for as a page does, on jobs_done().
-TEST(ThreadPool, JobsSlowerOnEveryThreadRunOnThreadZeroAlone) {
-  for (bool caller_helps : {true, false}) {
-    ThreadPool pool(2, caller_helps);
-    WayRecord record;
-    EXPECT_FALSE(record.prefers_solo());
-    int solo_jobs_late = 0;
-    for (int job = 0; job < 192; ++job) {
-      const std::string what = "caller_helps " + std::to_string(caller_helps) + ", job " + std::to_string(job);
-      std::vector<std::atomic<int>> runs(64);
-      std::atomic<bool> other_has_chunk{false};
-      std::atomic<int> solo_chunks_elsewhere{0};
-      Schedule schedule;
-      schedule.units = 64;
-      schedule.record = &record;
-      const auto stall_others = [&](int64_t begin, int64_t end, int thread) {
-        if (pool.solo() && thread != 0) solo_chunks_elsewhere.fetch_add(1);
-        if (thread != 0) {
-          other_has_chunk = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        } else if (!pool.solo()) {
-          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-          while (!other_has_chunk && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-        }
-        for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
-      };
-      const int32_t before = pool.jobs_done().load();
-      pool.start(schedule, stall_others);
-      if (!caller_helps) {
+// A worker that is descheduled for 2 ms in each chunk it takes, as on a busy machine: the
+// caller's first chunk waits until a worker has one, so that one does, unless the job runs on
+// the caller alone. Every unit of every job runs once; once the job's record has both ways
+// measured (the 64th job runs alone), the jobs run alone, but for one in 64 with the workers.
+TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
+  ThreadPool pool(2);
+  WayRecord record;
+  EXPECT_FALSE(record.prefers_solo());
+  int solo_jobs_late = 0;
+  for (int job = 0; job < 192; ++job) {
+    std::vector<std::atomic<int>> runs(64);
+    std::atomic<bool> worker_has_chunk{false};
+    Schedule schedule;
+    schedule.units = 64;
+    schedule.record = &record;
+    const auto stall_worker = [&](int64_t begin, int64_t end, int thread) {
+      if (thread != 0) {
+        worker_has_chunk = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      } else if (!pool.solo()) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (pool.jobs_done().load() == before && std::chrono::steady_clock::now() < deadline) {
-          std::this_thread::yield();
-        }
-        ASSERT_EQ(pool.jobs_done().load(), before + 1) << what << ": the workers did not finish it";
+        while (!worker_has_chunk && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
       }
-      pool.join();
-      for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << what << ", unit " << unit;
-      ASSERT_EQ(solo_chunks_elsewhere.load(), 0) << what;
-      if (job < 63) EXPECT_FALSE(pool.solo()) << what << ": solo is not measured yet";
-      if (job == 63) EXPECT_TRUE(pool.solo()) << what << ": the 64th job measures solo";
-      if (job >= 64 && pool.solo()) ++solo_jobs_late;
-    }
-    EXPECT_TRUE(record.prefers_solo()) << "caller_helps " << caller_helps;
-    EXPECT_EQ(solo_jobs_late, 128 - 2) << "caller_helps " << caller_helps << ": all but one in 64 solo";
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    };
+    pool.start(schedule, stall_worker);
+    pool.join();
+    for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
+    if (job < 63) EXPECT_FALSE(pool.solo()) << "job " << job << ": the caller alone is not measured yet";
+    if (job == 63) EXPECT_TRUE(pool.solo()) << "the 64th job measures the caller alone";
+    if (job >= 64 && pool.solo()) ++solo_jobs_late;
   }
+  EXPECT_TRUE(record.prefers_solo());
+  EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but one in 64 alone";
 }
 
-// Without a record, every thread does every job, however slow.
-TEST(ThreadPool, WithoutARecordJobsAreNeverSolo) {
-  for (bool caller_helps : {true, false}) {
-    ThreadPool pool(2, caller_helps);
-    for (int job = 0; job < 70; ++job) {
-      std::vector<std::atomic<int>> runs(64);
-      Schedule schedule;
-      schedule.units = 64;
-      const auto slow = [&](int64_t begin, int64_t end, int) {
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-        for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
-      };
-      pool.start(schedule, slow);
-      pool.join();
-      for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
-      ASSERT_FALSE(pool.solo()) << "caller_helps " << caller_helps << ", job " << job;
-    }
+// Without a helping caller the workers do every job, however slow.
+TEST(ThreadPool, WithoutTheCallerJobsAreNeverSolo) {
+  ThreadPool pool(2, /*caller_helps=*/false);
+  WayRecord record;
+  for (int job = 0; job < 40; ++job) {
+    std::vector<std::atomic<int>> runs(64);
+    Schedule schedule;
+    schedule.units = 64;
+    schedule.record = &record;
+    const auto slow = [&](int64_t begin, int64_t end, int) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    };
+    pool.start(schedule, slow);
+    pool.join();
+    for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
+    ASSERT_FALSE(pool.solo()) << "job " << job;
   }
 }
 
