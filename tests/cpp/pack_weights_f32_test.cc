@@ -14,6 +14,17 @@ namespace sepconv {
 namespace test {
 namespace {
 
+struct RandomPointwise {
+  int32_t cm_count, out_c;
+  std::vector<float> pointwise;  // [cm_count][out_c]
+};
+
+RandomPointwise random_pointwise(std::mt19937& rng) {
+  const int32_t cm_count = random_int(rng, 1, 27);
+  const int32_t out_c = random_int(rng, 1, 30);
+  return {cm_count, out_c, random_floats(static_cast<size_t>(cm_count) * out_c, rng)};
+}
+
 TEST(PackWeightsF32, RoundUp) {
   EXPECT_EQ(round_up(1, 4), 4);
   EXPECT_EQ(round_up(4, 4), 4);
@@ -70,9 +81,7 @@ TEST(PackWeightsF32, PointwisePanelStartsWithBias) {
 TEST(PackWeightsF32, PointwisePanelsOfEightLanes) {
   std::mt19937 rng(202);
   for (int iteration = 0; iteration < 500; ++iteration) {
-    const int32_t cm_count = random_int(rng, 1, 27);
-    const int32_t out_c = random_int(rng, 1, 30);
-    const std::vector<float> pointwise = random_floats(static_cast<size_t>(cm_count) * out_c, rng);
+    const auto [cm_count, out_c, pointwise] = random_pointwise(rng);
     const std::vector<float> bias = random_bias(out_c, rng);
 
     // Each panel is one bias row and cm_count weight rows of kPointwisePanel lanes; lanes past
@@ -102,9 +111,7 @@ TEST(PackWeightsF32, PointwisePanelsOfEightLanes) {
 TEST(PackWeightsF32, PointwiseTransposedPanelsOfEightDepthwiseChannels) {
   std::mt19937 rng(203);
   for (int iteration = 0; iteration < 500; ++iteration) {
-    const int32_t cm_count = random_int(rng, 1, 27);
-    const int32_t out_c = random_int(rng, 1, 30);
-    const std::vector<float> pointwise = random_floats(static_cast<size_t>(cm_count) * out_c, rng);
+    const auto [cm_count, out_c, pointwise] = random_pointwise(rng);
     const int32_t panel_rows = out_c + 1;
     std::vector<float> expected(packed_pointwise_floats(out_c, cm_count), 0.0f);
     for (int32_t cm = 0; cm < cm_count; ++cm) {
@@ -125,9 +132,7 @@ TEST(PackWeightsF32, PointwiseTransposedPanelsOfEightDepthwiseChannels) {
 TEST(PackWeightsF32, TransposedFromPackedIsTheTransposedPacking) {
   std::mt19937 rng(204);
   for (int iteration = 0; iteration < 500; ++iteration) {
-    const int32_t cm_count = random_int(rng, 1, 27);
-    const int32_t out_c = random_int(rng, 1, 30);
-    const std::vector<float> pointwise = random_floats(static_cast<size_t>(cm_count) * out_c, rng);
+    const auto [cm_count, out_c, pointwise] = random_pointwise(rng);
     const std::vector<float> bias = random_floats(out_c, rng);
     std::vector<float> forward(packed_pointwise_floats(cm_count, out_c));
     pack_pointwise_f32(pointwise.data(), bias.data(), cm_count, out_c, forward.data());
