@@ -163,14 +163,15 @@ function jobBlocking(work, results) {
 }
 
 /**
- * The same on a page's main thread: in the pool where there is one; else in slices of channel
- * blocks, yielding between them, as computeRowsOnPage does with rows. A call's blocks all have one
+ * The same on a page's main thread: in the pool where there is one (unless small); else in
+ * slices of channel blocks, yielding between them, as computeRowsOnPage does with rows. A call's blocks all have one
  * size (the operator's blocks start at multiples of it), chosen from the operator's speed so far.
  */
 function jobOnPage(backend) {
   return async (work, results) => {
     const arrays = results.map((result) => result.allocate());
-    if (backend.pooled) await pooledJob(backend, work.start, work.join);
+    // As the forward pass: a small call runs on the page at once, rather than waking the pool.
+    if (backend.pooled && work.channels * work.macsPerChannel >= IMMEDIATE_MACS) await pooledJob(backend, work.start, work.join);
     else await blocksOnPage(backend, work);
     const filled = await Promise.all(arrays);
     for (let i = 0; i < results.length; i += 1) await copyOutOnPage(backend, results[i], filled[i]);

@@ -185,3 +185,20 @@ test('the backward pass on a plain page: blocks of one size per call, every chan
   expect(await run(slow)).toBe(8);
   expect(slow.longestTaskMs).toBeLessThanOrEqual(1);
 });
+
+test('on an isolated page a small backward call runs on the page at once, a large one in the pool', async () => {
+  const { jobOnPage } = require('../../js/compute');
+  const small = fakeBackward(16, 8, 64, 1e7);  // 160,000 multiply-adds: start() would throw
+  const pooled = { ...backend(), pooled: true };
+  await jobOnPage(pooled)(small, []);
+  expect(small.blocks.length).toBeGreaterThan(0);
+  // 10 million: the pool's. A fake pool whose job is done as soon as it starts.
+  const heap = new Int32Array(new SharedArrayBuffer(8));
+  const withPool = { ...pooled, module: { jobsDoneAddress: () => 4, HEAP32: heap } };
+  const large = Object.assign(fakeBackward(1000, 8, 64, 1e7), {
+    start: () => { large.started = true; Atomics.add(heap, 1, 1); },
+    join: () => { large.joined = true; },
+  });
+  await jobOnPage(withPool)(large, []);
+  expect(large).toMatchObject({ started: true, joined: true, blocks: [] });
+});
