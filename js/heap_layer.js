@@ -158,13 +158,8 @@ class HeapLayer {
     };
     try {
       block = this.enter(input, inputLength, output, outputLength);
-      const start = block.addresses.output / 4;
-      const finished = compute(this.ops.SeparableConv2d.op, block.addresses, {
-        allocate: () => (typeof output === 'number' ? null : output || this.newArray(outputLength)),
-        length: outputLength,
-        // Read the heap's view at each copy: growing memory replaces it.
-        copy: (array, from, to) => array.set(this.module.HEAPF32.subarray(start + from, start + to), from),
-      });
+      const finished = compute(this.ops.SeparableConv2d.op, block.addresses, this.result(block.addresses.output,
+        outputLength, () => (typeof output === 'number' ? null : output || this.newArray(outputLength))));
       const finish = (result) => {
         cleanUp(false);
         return result || undefined;
@@ -179,6 +174,17 @@ class HeapLayer {
       cleanUp(true);
       throw error;
     }
+  }
+
+  /**
+   * What js/compute.js needs of a result of `length` floats at `address`: { allocate (the array
+   * it goes into, from allocate()), length, copy(array, from, to) }.
+   */
+  result(address, length, allocate) {
+    const start = address / 4;
+    // Read the heap's view at each copy: growing memory replaces it.
+    const copy = (array, from, to) => array.set(this.module.HEAPF32.subarray(start + from, start + to), from);
+    return { allocate, length, copy };
   }
 
   /**
@@ -249,13 +255,13 @@ class HeapLayer {
       this.backwardPacked = allocate(this.module, this.context, bytes, 'the packed weights of the backward pass');
       this.module.packBackwardWeights(this.shape, this.packed, this.backwardPacked);
     }
-    const newShape = this.useOp('SeparableConv2d', params);
+    // y, for the activation's mask: computed again from x by the forward operator (the same
+    // values as the forward call's, bit for bit). Without an activation nothing reads it.
+    const needsY = params.outputMin !== -Infinity || params.outputMax !== Infinity;
+    const newShape = needsY && this.useOp('SeparableConv2d', params);
     const newBackward = this.useOp('SeparableConv2dBackward', params);
     const forwardOp = this.ops.SeparableConv2d.op;
     const op = this.ops.SeparableConv2dBackward.op;
-    // y, for the activation's mask: computed again from x (the same values as the forward call's,
-    // bit for bit). Without an activation nothing reads it.
-    const needsY = params.outputMin !== -Infinity || params.outputMax !== Infinity;
     const outputLength = outputShape.reduce((a, b) => a * b, 1);
     const sizes = { workspace: op.workspaceBytes() };
     const arrays = {};
@@ -280,14 +286,8 @@ class HeapLayer {
         ? compute(forwardOp, { input: x, packed: this.packed, output: y, workspace: at('forwardWorkspace') },
           { allocate: () => null, length: 0, copy() {} })
         : null;
-      const results = wanted.map((name) => {
-        const start = at(name) / 4;
-        return {
-          allocate: () => (name === 'x' ? this.newArray(lengths[name]) : new Float32Array(lengths[name])),
-          length: lengths[name],
-          copy: (array, from, to) => array.set(this.module.HEAPF32.subarray(start + from, start + to), from),
-        };
-      });
+      const results = wanted.map((name) => this.result(at(name), lengths[name],
+        () => (name === 'x' ? this.newArray(lengths[name]) : new Float32Array(lengths[name]))));
       const tensors = [x, y, dyAt, at('x'), at('depthwiseFilter'), at('pointwiseFilter'), at('bias'),
         this.backwardPacked, at('workspace')];
       const channels = inC * multiplier;
