@@ -77,7 +77,10 @@ SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : 
   cm_count_ = depthwise_channels(p_);
   cm_stride_ = round_up(cm_count_, 4);
   max_block_ = block_channels(p_, 1);
+  // A stride of a multiple of 1 KiB puts a tile's pixels in a few cache sets, which the pointwise
+  // gradient's columns of g then evict from each other: one more cache line spreads them.
   g_stride_ = round_up(p_.out_c, 8);
+  if (g_stride_ % 256 == 0) g_stride_ += 16;
   span_ = int64_t{p_.out_w - 1} * p_.stride_w + int64_t{p_.k_w - 1} * p_.dilation_w + 1;
   column_stride_ = p_.out_w > 1 ? p_.stride_w : 1;
   column_dilation_ = p_.k_w > 1 ? p_.dilation_w : 1;

@@ -268,7 +268,8 @@ TEST_F(SeparableConv2dBackwardTest, EmptyBatchGivesZeroFilterGradients) {
   }
 }
 
-// MobileNet-sized layers: several tiles per image, rows split into tiles, blocks on threads.
+// MobileNet-sized layers: several tiles per image, rows split into tiles, blocks on threads; and
+// 256 outputs, whose rows of g the operator pads against cache-set conflicts.
 TEST_F(SeparableConv2dBackwardTest, LargeConfigurations) {
   ConvSpec wide;
   wide.in_h = 28;
@@ -286,8 +287,13 @@ TEST_F(SeparableConv2dBackwardTest, LargeConfigurations) {
   strided.k_w = 5;
   strided.multiplier = 2;
   strided.nchw = true;
+  ConvSpec many_outputs = wide;
+  many_outputs.in_h = 6;
+  many_outputs.in_w = 6;
+  many_outputs.in_c = 24;
+  many_outputs.out_c = 256;
   std::mt19937 rng(1307);
-  for (const ConvSpec& spec : {wide, strided}) {
+  for (const ConvSpec& spec : {wide, strided, many_outputs}) {
     const SepConvParams p = with_activation(make_params(spec), relu6());
     EXPECT_TRUE(matches_oracle(random_call(p, rng), Wanted{}));
   }
