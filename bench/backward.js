@@ -33,8 +33,8 @@ const USAGE = `usage: node bench/bench.js --backward [--quick] [--layers a,b] [-
   --rounds N         interleaved rounds of sepconv-wasm per layer (default as bench.js)
   --tfjs-ms MS       time for each tfjs backend's repeated calls per layer (default ${TFJS.full.tfjsMs}, quick ${TFJS.quick.tfjsMs}); one call at least
   --tfjs-max-mflop N run tfjs only on layers up to N forward MFLOP (default: all; quick ${TFJS.quick.tfjsMaxMflop}; 0: none)
-  --wasm-tensors     sepconv-wasm's x, dy and forward output are WasmTensors (nothing copied in; the
-                     gradients are still fresh arrays), as bench.js's -wt engines
+  --wasm-tensors     sepconv-wasm's x, dy, forward output and gradients are WasmTensors (nothing
+                     copied in or out, nothing allocated), as bench.js's -wt engines
   --json FILE        also write the results as JSON
   --lib DIR          the sepconv-wasm checkout to measure (its js/ and dist/wasm/; default: this one)`;
 
@@ -104,8 +104,8 @@ async function measureLayer(layer, sepconv, tfjsEngines, settings, failures) {
   const inputs = makeInputs(layer);
   const dy = makeOutputGradient(layer);
   const [one, two] = await Promise.all(sepconv.map((engine) => engine.prepareBackward(layer, inputs, dy)));
-  const reference = one.backward();
-  const errors2t = gradientsError(two.backward(), reference);
+  const reference = one.gradients();
+  const errors2t = gradientsError(two.gradients(), reference);
   if (!(errors2t <= settings.tolerance)) failures.push(`${layer.name}: 2 threads' gradients differ from 1 thread's: max rel err ${errors2t}`);
   const runs = [['fwd-1t', one.forward], ['bwd-1t', one.backward], ['fwd-2t', two.forward], ['bwd-2t', two.backward]];
   const timings = await measureInterleaved(runs.map(([name, run]) => ({ name, run })), settings);
@@ -139,8 +139,8 @@ async function main(argv, { presets, tolerance }) {
 
   console.log(`sepconv-wasm backward benchmark  ${new Date().toISOString()}  Node ${process.version}  ${os.cpus()[0]?.model} x${os.cpus().length}  load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   for (const e of [...sepconv, ...tfjsEngines]) console.log(`  ${e.name.padEnd(11)} ${e.describe()}`);
-  const on = args.api === 'wasm-tensor' ? ' on WasmTensors x, dy and output y' : '';
-  console.log(`sepconv-wasm: forward = layer.runSync(x), backward = layer.backwardSync(x, dy)${on} (dx and both filter gradients, fresh arrays),\n` +
+  const how = args.api === 'wasm-tensor' ? ' on WasmTensors x, dy and y, into WasmTensors (options.outputs)' : ', fresh arrays';
+  console.log(`sepconv-wasm: forward = layer.runSync(x), backward = layer.backwardSync(x, dy) (dx and both filter gradients${how}),\n` +
     `  interleaved: ${settings.warmupMs} ms warm-up, ${settings.rounds} rounds of ~${settings.blockMs} ms blocks, median ms/call. ` +
     `Backward flops = 2x forward (the recomputed depthwise pass not counted).\n` +
     `tfjs: the first call's gradients checked against sepconv-wasm 1t, then calls for ${settings.tfjsMs} ms (at least one); ` +

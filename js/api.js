@@ -100,7 +100,7 @@ class SeparableConv2dLayer {
   _prepareBackward(input, dy, options) {
     const heap = this._usableHeap();
     const run = prepareRun(this._opts, this._filters, checkLayerInput(this._opts, input));
-    const { dy: dyData, wanted } = checkBackward(this._opts, this._filters, run, dy, options);
+    const { dy: dyData, wanted } = checkBackward(this._opts, this._filters, run, input, dy, options);
     run.dy = dyData;  // beside run.input: both are staged if the call waits on a page
     return { run, wanted, heap };
   }
@@ -108,7 +108,9 @@ class SeparableConv2dLayer {
   /**
    * The gradients of L = sum(dy * y), y = this layer's output for input (options.gradients: which
    * of 'x', 'depthwiseFilter', 'pointwiseFilter', 'bias'; default all): { dx, dDepthwiseFilter,
-   * dPointwiseFilter, dBias }, each {data, shape}, for those wanted. Blocking; not on a browser
+   * dPointwiseFilter, dBias }, each {data, shape}, for those wanted. options.outputs: where to
+   * write some of them, by those names: a Float32Array of the gradient's size (returned as data),
+   * or for the 4-D ones a WasmTensor of its shape (returned itself). Blocking; not on a browser
    * page's main thread: use backward() there.
    */
   backwardSync(input, dy, options) {

@@ -389,13 +389,26 @@ function readRunOptions(opts, runOptions, outputShape, input) {
 // The gradients a backward call can compute, by the name `gradients` uses, and the result's keys.
 const GRADIENTS = { x: 'dx', depthwiseFilter: 'dDepthwiseFilter', pointwiseFilter: 'dPointwiseFilter', bias: 'dBias' };
 
+/** The shape of each gradient a backward call can compute, by GRADIENTS' names, for run.params. */
+function gradientShapes({ batch, inH, inW, inC, kH, kW, multiplier, outC, nchw }) {
+  return {
+    x: nchw ? [batch, inC, inH, inW] : [batch, inH, inW, inC],
+    depthwiseFilter: [kH, kW, inC, multiplier],
+    pointwiseFilter: [1, 1, inC * multiplier, outC],
+    bias: [outC],
+  };
+}
+
 /**
- * A backward call's own arguments against its forward call (prepareRun's run): dy, of the forward
- * output's shape (a {data, shape} tensor or a WasmTensor), and `options.gradients`, the subset of
- * GRADIENTS' names wanted (default: all; 'bias' only for a layer or call with a bias). Returns
- * { dy (Float32Array or address), wanted (names, in GRADIENTS' order) }.
+ * A backward call's own arguments against its forward call (prepareRun's run) and its input (as
+ * given): dy, of the forward
+ * output's shape (a {data, shape} tensor or a WasmTensor); `options.gradients`, the subset of
+ * GRADIENTS' names wanted (default: all; 'bias' only for a layer or call with a bias); and
+ * `options.outputs`, where the caller wants gradients written, by their result names (dx, ...).
+ * Returns { dy (Float32Array or address), wanted: [{ name, shape, length, output }] in GRADIENTS'
+ * order }, output as checkRunOptions's (undefined, {array, view} or {tensor, address}).
  */
-function checkBackward(opts, filters, run, dy, options) {
+function checkBackward(opts, filters, run, input, dy, options) {
   const { context } = opts;
   const hasBias = Boolean(filters.hasBias || filters.bias);
   let dyData;
@@ -409,8 +422,50 @@ function checkBackward(opts, filters, run, dy, options) {
   if (shape.some((d, axis) => d !== run.outputShape[axis])) {
     fail(context, 'BAD_SHAPE', `dy must have the forward output's shape ${describe(run.outputShape)}; got ${describe(shape)}`);
   }
-  const wanted = guarded(context, 'BAD_OPTIONS', 'gradients', () => readGradients(context, options, hasBias));
-  return { dy: dyData, wanted };
+  const names = guarded(context, 'BAD_OPTIONS', 'gradients', () => readGradients(context, options, hasBias));
+  const shapes = gradientShapes(run.params);
+  const wanted = names.map((name) => ({ name, shape: shapes[name], length: product(shapes[name]) }));
+  const outputs = guarded(context, 'BAD_OPTIONS', 'outputs', () => readOutputs(context, options, wanted, [input, dy]));
+  return { dy: dyData, wanted: wanted.map((gradient) => ({ ...gradient, output: outputs[gradient.name] })) };
+}
+
+/** options.outputs (see checkBackward) against the wanted gradients: { name: checked output }. */
+// The computation reads `inputs` while it writes: no output may be one of them.
+function readOutputs(context, options, wanted, inputs) {
+  const given = options === undefined ? undefined : ownProperty(options, 'outputs');
+  if (given === undefined) return {};
+  const known = wanted.map(({ name }) => GRADIENTS[name]);
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    fail(context, 'BAD_OPTIONS', `outputs must be an object with some of ${known.join(', ')}; got ${describe(given)}`);
+  }
+  const unknown = Object.keys(given).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    fail(context, 'BAD_OPTIONS', `outputs.${unknown} is not a gradient this call computes (${known.join(', ')})`);
+  }
+  const outputs = {};
+  const seen = new Set(inputs.filter(isWasmTensor));
+  for (const { name, shape, length } of wanted) {
+    const key = GRADIENTS[name];
+    const output = ownProperty(given, key);
+    if (output === undefined) continue;
+    if (seen.has(output)) {
+      fail(context, 'BAD_OPTIONS', `outputs.${key} is also the input, dy or another gradient's output: the call reads those while it writes each gradient`);
+    }
+    seen.add(output);
+    if (isWasmTensor(output) && shape.length === 4) {
+      const address = residentAddress(context, output, `outputs.${key}`);
+      if (output.shape.some((d, axis) => d !== shape[axis])) {
+        fail(context, 'BAD_TENSOR', `outputs.${key} must be a WasmTensor of shape ${describe(shape)}; got one of shape ${describe(output.shape)}`);
+      }
+      outputs[name] = { tensor: output, address };
+    } else if (typedArrayKind(output) === 'Float32Array' && realLength(output) === length) {
+      outputs[name] = { array: output, view: plainFloat32(output) };
+    } else {
+      const tensor = shape.length === 4 ? ` (or a WasmTensor of that shape)` : '';
+      fail(context, 'BAD_TENSOR', `outputs.${key} must be a Float32Array of ${length} elements for shape ${describe(shape)}${tensor}; got ${describe(output)}`);
+    }
+  }
+  return outputs;
 }
 
 function readGradients(context, options, hasBias) {

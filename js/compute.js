@@ -158,7 +158,7 @@ function jobBlocking(work, results) {
   } finally {
     work.join();
   }
-  arrays.forEach((array, i) => results[i].copy(array, 0, results[i].length));
+  arrays.forEach((array, i) => { if (array) results[i].copy(array, 0, results[i].length); });
   return arrays;
 }
 
@@ -174,7 +174,7 @@ function jobOnPage(backend) {
     if (backend.pooled && work.channels * work.macsPerChannel >= IMMEDIATE_MACS) await pooledJob(backend, work.start, work.join);
     else await blocksOnPage(backend, work);
     const filled = await Promise.all(arrays);
-    for (let i = 0; i < results.length; i += 1) await copyOutOnPage(backend, results[i], filled[i]);
+    for (let i = 0; i < results.length; i += 1) if (filled[i]) await copyOutOnPage(backend, results[i], filled[i]);
     return filled;
   };
 }

@@ -230,24 +230,27 @@ class HeapLayer {
   }
 
   /**
-   * The gradients of a prepared run (arguments.prepareRun) for dy (arguments.checkBackward: a
-   * Float32Array to copy in, or an address), `wanted` names of arguments.GRADIENTS. With `compute` (the
-   * forward's, for y where the activation's gradient reads it) and `job` (js/compute.js's
-   * jobBlocking or jobOnPage, given the operator's work), synchronously or as a Promise: a new {data, shape} for each wanted
-   * name ({ x, depthwiseFilter, ... }: the gradients with respect to those).
+   * The gradients of a prepared run (arguments.prepareRun) for dy (a Float32Array to copy in, or
+   * an address), `wanted` as arguments.checkBackward gives them ({ name, shape, length, output }).
+   * With `compute` (the forward's, for y where the activation's gradient reads it) and `job`
+   * (js/compute.js's jobBlocking or jobOnPage, given the operator's work), synchronously or as a
+   * Promise: { [name]: {data, shape} }, or the WasmTensor given as that gradient's output.
    */
   backward({ params, input, outputShape }, dy, wanted, { compute, job }) {
     const { kH, kW, inC, multiplier, outC } = this.shape;
-    const { batch, inH, inW, nchw } = params;
-    const shapes = {
-      x: nchw ? [batch, inC, inH, inW] : [batch, inH, inW, inC],
-      depthwiseFilter: [kH, kW, inC, multiplier],
-      pointwiseFilter: [1, 1, inC * multiplier, outC],
-      bias: [outC],
-    };
-    const lengths = Object.fromEntries(wanted.map((name) => [name, shapes[name].reduce((a, b) => a * b, 1)]));
-    const named = (arrays) => Object.fromEntries(wanted.map((name, i) => [name, { data: arrays[i], shape: shapes[name] }]));
-    if (batch === 0) return named(wanted.map((name) => new Float32Array(lengths[name])));  // as in TensorFlow: zeros, and an empty dx
+    const { batch, inH, inW } = params;
+    const named = (arrays) => Object.fromEntries(wanted.map(({ name, shape, output }, i) => {
+      if (output && output.tensor) return [name, output.tensor];
+      return [name, { data: output ? output.array : arrays[i], shape }];
+    }));
+    if (batch === 0) {  // as in TensorFlow: zero filter gradients, and an empty dx
+      return named(wanted.map(({ length, output }) => {
+        if (!output) return new Float32Array(length);
+        if (output.view) output.view.fill(0);
+        else this.module.HEAPF32.fill(0, output.address / 4, output.address / 4 + length);
+        return null;
+      }));
+    }
 
     if (!this.backwardPacked) {
       ensureHeadroom(this.module, this.context);
@@ -268,7 +271,8 @@ class HeapLayer {
     if (typeof input !== 'number') [sizes.input, arrays.input] = [4 * batch * inH * inW * inC, input];
     if (typeof dy !== 'number') [sizes.dy, arrays.dy] = [4 * outputLength, dy];
     if (needsY) Object.assign(sizes, { y: 4 * outputLength, forwardWorkspace: forwardOp.workspaceBytes() });
-    for (const name of wanted) sizes[name] = 4 * lengths[name];
+    // A gradient whose output is a WasmTensor is computed in place.
+    for (const { name, length, output } of wanted) if (!(output && output.tensor)) sizes[name] = 4 * length;
     let block = null;
     const cleanUp = (failed) => {
       if (block) this.module._free(block.base);
@@ -278,7 +282,8 @@ class HeapLayer {
     try {
       block = fillBlock(this.module, this.context, 'this backward call (inputs, workspace and gradients)', sizes, arrays);
       ensureHeadroom(this.module, this.context);
-      const at = (name) => (name in sizes ? block.at(name) : 0);
+      const tensors = Object.fromEntries(wanted.filter(({ output }) => output && output.tensor).map(({ name, output }) => [name, output.address]));
+      const at = (name) => tensors[name] || (name in sizes ? block.at(name) : 0);
       const x = typeof input === 'number' ? input : at('input');
       const dyAt = typeof dy === 'number' ? dy : at('dy');
       const y = needsY ? at('y') : 0;
@@ -286,20 +291,21 @@ class HeapLayer {
         ? compute(forwardOp, { input: x, packed: this.packed, output: y, workspace: at('forwardWorkspace') },
           { allocate: () => null, length: 0, copy() {} })
         : null;
-      const results = wanted.map((name) => this.result(at(name), lengths[name],
-        () => (name === 'x' ? this.newArray(lengths[name]) : new Float32Array(lengths[name]))));
-      const tensors = [x, y, dyAt, at('x'), at('depthwiseFilter'), at('pointwiseFilter'), at('bias'),
+      const results = wanted.map(({ name, length, output }) => (output && output.tensor
+        ? this.result(0, 0, () => null)
+        : this.result(at(name), length, () => (output ? output.view : name === 'x' ? this.newArray(length) : new Float32Array(length)))));
+      const addresses = [x, y, dyAt, at('x'), at('depthwiseFilter'), at('pointwiseFilter'), at('bias'),
         this.backwardPacked, at('workspace')];
       const channels = inC * multiplier;
       const work = {
         op,
-        start: () => op.start(...tensors),
+        start: () => op.start(...addresses),
         join: () => op.join(),
-        runBlocks: (size, first, end) => op.runBlocks(...tensors, size, first, end),
+        runBlocks: (size, first, end) => op.runBlocks(...addresses, size, first, end),
         unit: op.sliceUnit(),
         maxBlock: op.maxBlock(),
         // Only the first block sums the bias's gradient: alone, it is one block.
-        channels: wanted.length === 1 && wanted[0] === 'bias' ? 1 : channels,
+        channels: wanted.length === 1 && wanted[0].name === 'bias' ? 1 : channels,
         // About twice the forward's multiply-adds, and the depthwise part again (see the operator).
         macsPerChannel: outputLength / outC * (2 * kH * kW + 2 * outC),
       };

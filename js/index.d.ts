@@ -119,25 +119,41 @@ export interface BackwardOptions {
    * or 'bias' without a bias, is BAD_OPTIONS.
    */
   gradients?: readonly GradientName[];
+  /**
+   * Where to write gradients instead of new arrays, by the result's names (a training loop then
+   * allocates nothing per step): a Float32Array of exactly the gradient's size, returned as its
+   * `data`; or, for the 4-D gradients, a WasmTensor of exactly its shape, returned itself. Each
+   * a different one, and none the call's input or dy WasmTensor (BAD_OPTIONS); a key for a
+   * gradient not computed is BAD_OPTIONS, a wrong size or shape BAD_TENSOR.
+   */
+  outputs?: GradientOutputs;
+}
+
+export interface GradientOutputs {
+  dx?: Float32Array | WasmTensor;
+  dDepthwiseFilter?: Float32Array | WasmTensor;
+  dPointwiseFilter?: Float32Array | WasmTensor;
+  dBias?: Float32Array;
 }
 
 /**
  * The gradients of L = sum(dy * y) where y is the forward call's output: those asked for, each
  * its own Float32Array. dx has the input's shape, the filters' gradients their shapes
  * ([KH,KW,C,M] and [1,1,C*M,O]), dBias [O]. With relu and relu6 the gradient passes where the
- * output is above 0 (and below 6), as TensorFlow's ReluGrad and Relu6Grad.
+ * output is above 0 (and below 6), as TensorFlow's ReluGrad and Relu6Grad. A gradient written
+ * into a WasmTensor of `outputs` is that WasmTensor.
  */
 export interface Gradients {
-  dx?: { data: Float32Array; shape: [number, number, number, number] };
-  dDepthwiseFilter?: { data: Float32Array; shape: [number, number, number, number] };
-  dPointwiseFilter?: { data: Float32Array; shape: [number, number, number, number] };
+  dx?: { data: Float32Array; shape: [number, number, number, number] } | WasmTensor;
+  dDepthwiseFilter?: { data: Float32Array; shape: [number, number, number, number] } | WasmTensor;
+  dPointwiseFilter?: { data: Float32Array; shape: [number, number, number, number] } | WasmTensor;
   dBias?: { data: Float32Array; shape: [number] };
 }
 
 /**
  * The backward pass of tf.nn.separable_conv2d: the gradients with respect to the input, both
  * filters and the bias, for `dy` of the forward output's shape (BAD_SHAPE names it otherwise).
- * options: the forward call's, with `gradients`.
+ * options: the forward call's, with `gradients` and `outputs`.
  */
 export function separableConv2dBackward(
   input: Tensor4D,

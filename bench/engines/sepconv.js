@@ -67,21 +67,30 @@ async function createSepconvEngine({ threads, api = 'call', root = DEFAULT_ROOT 
       return { run: runner.run, toNHWC: runner.read, dispose: runner.dispose };
     },
     /**
-     * One prepared layer's forward call and its backward call (every gradient, each a fresh
-     * array) given dy. With the `wasm-tensor` api, x, dy and the forward's output are
-     * WasmTensors: nothing is copied in.
+     * One prepared layer's forward call and its backward call (every gradient) given dy, and
+     * gradients(): the backward call's results as {data, shape}, for checking. With arrays each
+     * gradient is a fresh array; with the `wasm-tensor` api x, dy, the forward's output and the
+     * gradients are WasmTensors: nothing is copied in or out, nothing allocated.
      */
     async prepareBackward(layer, { x, depthwise, pointwise }, dy) {
       const prepared = await lib.createSeparableConv2d(depthwise, pointwise, sepconvOptions(layer));
       if (api !== 'wasm-tensor') {
-        return { forward: () => prepared.runSync(x).data, backward: () => prepared.backwardSync(x, dy), dispose: () => prepared.dispose() };
+        const backward = () => prepared.backwardSync(x, dy);
+        return { forward: () => prepared.runSync(x).data, backward, gradients: backward, dispose: () => prepared.dispose() };
       }
       const [xt, dyt] = [await lib.createWasmTensor(x.shape, x.data), await lib.createWasmTensor(dy.shape, dy.data)];
       const yt = prepared.runSync(xt);
+      const outputs = {
+        dx: await lib.createWasmTensor(x.shape),
+        dDepthwiseFilter: await lib.createWasmTensor(depthwise.shape),
+        dPointwiseFilter: await lib.createWasmTensor(pointwise.shape),
+      };
+      const backward = () => prepared.backwardSync(xt, dyt, { outputs });
       return {
         forward: () => prepared.runSync(xt, { output: yt }),
-        backward: () => prepared.backwardSync(xt, dyt),
-        dispose: () => [xt, dyt, yt, prepared].forEach((o) => o.dispose()),
+        backward,
+        gradients: () => Object.fromEntries(Object.entries(backward()).map(([key, t]) => [key, { data: t.read(), shape: t.shape }])),
+        dispose: () => [xt, dyt, yt, ...Object.values(outputs), prepared].forEach((o) => o.dispose()),
       };
     },
     close: () => lib.dispose(),

@@ -66,6 +66,18 @@ const GRADIENTS_CASES = [
   { title: "'bias' without a bias", options: { gradients: ['x', 'bias'] }, mentions: ['gradients', "'bias'", 'bias'] },
 ].map((c) => ({ ...c, code: 'BAD_OPTIONS', call: true }));
 
+// options.outputs with Float32Arrays (the WasmTensor cases are in backward_outputs.test.js). A
+// refused output is never written: expectUntouched checks the arrays below after every case.
+const OUT_DX = new Float32Array(50);
+const OUT_DPW = new Float32Array(12);
+const OUTPUTS_CASES = [
+  { title: 'outputs not an object', options: { outputs: [OUT_DX] }, code: 'BAD_OPTIONS', mentions: ['outputs', 'dx, dDepthwiseFilter, dPointwiseFilter'] },
+  { title: 'an unknown output key', options: { outputs: { dX: OUT_DX } }, code: 'BAD_OPTIONS', mentions: ['outputs.dX', 'dx, dDepthwiseFilter'] },
+  { title: 'an output for a gradient not asked for', options: { gradients: ['x'], outputs: { dPointwiseFilter: OUT_DPW } }, code: 'BAD_OPTIONS', mentions: ['outputs.dPointwiseFilter', '(dx)'] },
+  { title: 'an output of the wrong length', options: { outputs: { dx: OUT_DPW } }, code: 'BAD_TENSOR', mentions: ['outputs.dx', '50 elements', '[1,5,5,2]', 'Float32Array(12)'] },
+  { title: 'an output a Float64Array', options: { outputs: { dPointwiseFilter: new Float64Array(12) } }, code: 'BAD_TENSOR', mentions: ['outputs.dPointwiseFilter', 'Float64Array'] },
+].map((c) => ({ ...c, call: true }));
+
 // The forward call's rules, one case or two per code: they apply to the backward call as they are.
 const FORWARD_CASES = [
   { title: 'input data an Int32Array', x: { data: new Int32Array(50), shape: [1, 5, 5, 2] }, code: 'BAD_DTYPE', mentions: ['input'], call: true },
@@ -84,7 +96,7 @@ const FORWARD_CASES = [
   { title: 'padding missing', replaceOptions: { strides: 1 }, code: 'BAD_OPTIONS', mentions: ['padding'] },
 ];
 
-const ALL_CASES = [...DY_CASES, ...DY_DATA_CASES, ...GRADIENTS_CASES, ...FORWARD_CASES]
+const ALL_CASES = [...DY_CASES, ...DY_DATA_CASES, ...GRADIENTS_CASES, ...OUTPUTS_CASES, ...FORWARD_CASES]
   .map((c) => ({ ...c, label: `${c.code}: ${c.title}` }));
 
 /** The case's arguments: { x, dw, pw, dy, options }. */
@@ -113,15 +125,17 @@ async function asyncError(a) {
   return rejection(promise);
 }
 
-/** The layer's forward options and the call's own: { gradients } when the case gives them. */
+/** The layer's forward options and the call's own: { gradients, outputs } where the case gives them. */
 function splitOptions(options) {
-  const { gradients, ...forward } = options;
-  return { forward, call: 'gradients' in options ? { gradients } : undefined };
+  const { gradients, outputs, ...forward } = options;
+  const call = Object.fromEntries(Object.entries({ gradients, outputs }).filter(([key]) => key in options));
+  return { forward, call: Object.keys(call).length ? call : undefined };
 }
 
-/** The heap and a right result after a failed call. */
+/** The heap, the refused outputs and a right result after a failed call. */
 function expectUnchanged(before) {
   expect(getMemoryInfo().heapBytesInUse).toBe(before);
+  expect([...OUT_DX, ...OUT_DPW].every((v) => v === 0)).toBe(true);
   expect(gradientProblems(separableConv2dBackwardSync(X, DW, PW, DY, OPTIONS), EXPECTED)).toEqual([]);
 }
 

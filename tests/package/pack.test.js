@@ -388,10 +388,11 @@ describe('TypeScript', () => {
     fs.writeFileSync(path.join(project, 'usage.ts'), `
 import {
   init, separableConv2d, separableConv2dSync, createSeparableConv2d, createWasmTensor, getBackendInfo, getMemoryInfo,
-  dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor,
+  dispose, SeparableConv2dError, SeparableConv2dLayer, WasmTensor, separableConv2dBackward, separableConv2dBackwardSync,
 } from 'sepconv-wasm';
 import type {
   Tensor4D, OutputTensor, SeparableConv2dOptions, SeparableConv2dErrorCode, BackendInfo, MemoryInfo, RunOptions,
+  Gradients, GradientOutputs,
 } from 'sepconv-wasm';
 
 export async function main(): Promise<number> {
@@ -419,6 +420,18 @@ export async function main(): Promise<number> {
   // Options typed as the general RunOptions: either kind of result.
   const general: RunOptions = Math.random() < 0.5 ? { output } : { output: yt };
   const either: OutputTensor | WasmTensor = await layer.run(x, general);
+  const dy: Tensor4D = { data: new Float32Array(32), shape: [1, 4, 4, 2] };
+  const grads: Gradients = await layer.backward(x, dy, { gradients: ['x', 'pointwiseFilter', 'bias'] });
+  const dBias: Float32Array | undefined = grads.dBias && grads.dBias.data;
+  const into: GradientOutputs = { dx: xt, dPointwiseFilter: new Float32Array(2), dBias: new Float32Array(2) };
+  const gradsInto: Gradients = layer.backwardSync(x, dy, { outputs: into });
+  const dxInto: WasmTensor | undefined = gradsInto.dx instanceof WasmTensor ? gradsInto.dx : undefined;
+  const oneShot: Gradients = await separableConv2dBackward(x, dw, pw, dy, { ...options, gradients: ['depthwiseFilter'] });
+  separableConv2dBackwardSync(x, dw, pw, dy, { strides: 1, padding: 'SAME', outputs: { dDepthwiseFilter: new Float32Array(4) } });
+  // @ts-expect-error dBias is 1-D: no WasmTensor
+  layer.backwardSync(x, dy, { outputs: { dBias: xt } });
+  // @ts-expect-error gradients are named as the arguments: 'x', 'depthwiseFilter', ...
+  layer.backwardSync(x, dy, { gradients: ['dx'] });
   layer.setWeights(dw, pw, new Float64Array(2));
   // @ts-expect-error setWeights needs both filters
   layer.setWeights(dw);
