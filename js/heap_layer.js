@@ -32,7 +32,7 @@ function allocate(module, context, bytes, what) {
     throw new SeparableConv2dError('TOO_LARGE',
       `${prefix}${what} needs ${bytes} bytes of wasm memory; the limit is ${MAX_HEAP_BYTES}`);
   }
-  const address = module._malloc(bytes);
+  const address = module._memalign(ALIGN, bytes);
   if (address === 0) {
     throw new SeparableConv2dError('TOO_LARGE', `${prefix}could not allocate ${bytes} bytes of wasm memory for ${what}`);
   }
