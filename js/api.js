@@ -10,7 +10,7 @@
 const { SeparableConv2dError, describe } = require('./errors');
 const {
   parseOptions, checkInput, checkLayerInput, checkFilters, checkNewWeights, filterShape, prepareRun, checkRunOptions,
-  checkWasmTensorShape, checkBackward, GRADIENTS,
+  checkWasmTensorShape, checkBackward,
 } = require('./arguments');
 const { WasmTensor, isWasmTensor } = require('./wasm_tensor');
 const { HeapLayer, allocate, fillBlock } = require('./heap_layer');
@@ -116,7 +116,7 @@ class SeparableConv2dLayer {
   backwardSync(input, dy, options) {
     if (this._owner.onPage) throw notOnPage('layer.backwardSync', 'await layer.backward(x, dy)');
     const { run, wanted, heap } = this._prepareBackward(input, dy, options);
-    return gradientsNamed(heap.backward(run, run.dy, wanted, { compute: computeBlocking, job: jobBlocking }));
+    return heap.backward(run, run.dy, wanted, { compute: computeBlocking, job: jobBlocking });
   }
 
   /** The same as backwardSync, asynchronous. */
@@ -125,7 +125,7 @@ class SeparableConv2dLayer {
     if (!owner.onPage) return this.backwardSync(input, dy, options);
     const { run, wanted, heap } = this._prepareBackward(input, dy, options);
     const compute = () => heap.backward(run, run.dy, wanted, { compute: computeOnPage(owner, run.params), job: jobOnPage(owner) });
-    return gradientsNamed(await owner.exclusive(run, compute, this._opts.context));
+    return owner.exclusive(run, compute, this._opts.context);
   }
 
   /**
@@ -151,11 +151,6 @@ class SeparableConv2dLayer {
     this._owner.release(() => heap.dispose());
     this._heap = null;
   }
-}
-
-/** The backward pass's results under the names the API gives them (dx, dDepthwiseFilter, ...). */
-function gradientsNamed(byName) {
-  return Object.fromEntries(Object.entries(byName).map(([name, tensor]) => [GRADIENTS[name], tensor]));
 }
 
 /** onValue(value) of a value or a Promise; onError for a rejected Promise's error. */

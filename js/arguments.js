@@ -405,8 +405,9 @@ function gradientShapes({ batch, inH, inW, inC, kH, kW, multiplier, outC, nchw }
  * output's shape (a {data, shape} tensor or a WasmTensor); `options.gradients`, the subset of
  * GRADIENTS' names wanted (default: all; 'bias' only for a layer or call with a bias); and
  * `options.outputs`, where the caller wants gradients written, by their result names (dx, ...).
- * Returns { dy (Float32Array or address), wanted: [{ name, shape, length, output }] in GRADIENTS'
- * order }, output as checkRunOptions's (undefined, {array, view} or {tensor, address}).
+ * Returns { dy (Float32Array or address), wanted: [{ name, key (the result's), shape, length,
+ * output }] in GRADIENTS' order }, output as checkRunOptions's (undefined, {array, view} or
+ * {tensor, address}).
  */
 function checkBackward(opts, filters, run, input, dy, options) {
   const { context } = opts;
@@ -424,17 +425,19 @@ function checkBackward(opts, filters, run, input, dy, options) {
   }
   const names = guarded(context, 'BAD_OPTIONS', 'gradients', () => readGradients(context, options, hasBias));
   const shapes = gradientShapes(run.params);
-  const wanted = names.map((name) => ({ name, shape: shapes[name], length: product(shapes[name]) }));
-  const outputs = guarded(context, 'BAD_OPTIONS', 'outputs', () => readOutputs(context, options, wanted, [input, dy]));
-  return { dy: dyData, wanted: wanted.map((gradient) => ({ ...gradient, output: outputs[gradient.name] })) };
+  const wanted = names.map((name) => ({ name, key: GRADIENTS[name], shape: shapes[name], length: product(shapes[name]), output: undefined }));
+  guarded(context, 'BAD_OPTIONS', 'outputs', () => readOutputs(context, options, wanted, [input, dy]));
+  return { dy: dyData, wanted };
 }
 
-/** options.outputs (see checkBackward) against the wanted gradients: { name: checked output }. */
-// The computation reads `inputs` while it writes: no output may be one of them.
+/**
+ * options.outputs (see checkBackward) against the wanted gradients: sets each one's checked
+ * output. The computation reads `inputs` while it writes: no output may be one of them.
+ */
 function readOutputs(context, options, wanted, inputs) {
   const given = options === undefined ? undefined : ownProperty(options, 'outputs');
-  if (given === undefined) return {};
-  const known = wanted.map(({ name }) => GRADIENTS[name]);
+  if (given === undefined) return;
+  const known = wanted.map(({ key }) => key);
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
     fail(context, 'BAD_OPTIONS', `outputs must be an object with some of ${known.join(', ')}; got ${describe(given)}`);
   }
@@ -442,10 +445,9 @@ function readOutputs(context, options, wanted, inputs) {
   if (unknown !== undefined) {
     fail(context, 'BAD_OPTIONS', `outputs.${unknown} is not a gradient this call computes (${known.join(', ')})`);
   }
-  const outputs = {};
   const seen = new Set(inputs.filter(isWasmTensor));
-  for (const { name, shape, length } of wanted) {
-    const key = GRADIENTS[name];
+  for (const gradient of wanted) {
+    const { key, shape, length } = gradient;
     const output = ownProperty(given, key);
     if (output === undefined) continue;
     if (seen.has(output)) {
@@ -457,15 +459,14 @@ function readOutputs(context, options, wanted, inputs) {
       if (output.shape.some((d, axis) => d !== shape[axis])) {
         fail(context, 'BAD_TENSOR', `outputs.${key} must be a WasmTensor of shape ${describe(shape)}; got one of shape ${describe(output.shape)}`);
       }
-      outputs[name] = { tensor: output, address };
+      gradient.output = { tensor: output, address };
     } else if (typedArrayKind(output) === 'Float32Array' && realLength(output) === length) {
-      outputs[name] = { array: output, view: plainFloat32(output) };
+      gradient.output = { array: output, view: plainFloat32(output) };
     } else {
       const tensor = shape.length === 4 ? ` (or a WasmTensor of that shape)` : '';
       fail(context, 'BAD_TENSOR', `outputs.${key} must be a Float32Array of ${length} elements for shape ${describe(shape)}${tensor}; got ${describe(output)}`);
     }
   }
-  return outputs;
 }
 
 function readGradients(context, options, hasBias) {

@@ -231,17 +231,18 @@ class HeapLayer {
 
   /**
    * The gradients of a prepared run (arguments.prepareRun) for dy (a Float32Array to copy in, or
-   * an address), `wanted` as arguments.checkBackward gives them ({ name, shape, length, output }).
+   * an address), `wanted` as arguments.checkBackward gives them ({ name, key, shape, length, output }).
    * With `compute` (the forward's, for y where the activation's gradient reads it) and `job`
    * (js/compute.js's jobBlocking or jobOnPage, given the operator's work), synchronously or as a
-   * Promise: { [name]: {data, shape} }, or the WasmTensor given as that gradient's output.
+   * Promise: { [key]: {data, shape} } (key: dx, dDepthwiseFilter, ...), or the WasmTensor given as
+   * that gradient's output.
    */
   backward({ params, input, outputShape }, dy, wanted, { compute, job }) {
     const { kH, kW, inC, multiplier, outC } = this.shape;
     const { batch, inH, inW } = params;
-    const named = (arrays) => Object.fromEntries(wanted.map(({ name, shape, output }, i) => {
-      if (output && output.tensor) return [name, output.tensor];
-      return [name, { data: output ? output.array : arrays[i], shape }];
+    const named = (arrays) => Object.fromEntries(wanted.map(({ key, shape, output }, i) => {
+      if (output && output.tensor) return [key, output.tensor];
+      return [key, { data: output ? output.array : arrays[i], shape }];
     }));
     if (batch === 0) {  // as in TensorFlow: zero filter gradients, and an empty dx
       return named(wanted.map(({ length, output }) => {
