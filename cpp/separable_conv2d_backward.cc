@@ -84,6 +84,8 @@ SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : 
   span_ = int64_t{p_.out_w - 1} * p_.stride_w + int64_t{p_.k_w - 1} * p_.dilation_w + 1;
   column_stride_ = p_.out_w > 1 ? p_.stride_w : 1;
   column_dilation_ = p_.k_w > 1 ? p_.dilation_w : 1;
+  spill_rows_ = static_cast<int32_t>(std::clamp<int64_t>(
+      int64_t{p_.k_h - 1} * p_.dilation_h + 1 - p_.stride_h, 0, p_.in_h));
   const uint64_t row_bytes = sizeof(float) * uint64_t(span_) * uint64_t(max_block_);
   // The rows one tile of `tile` output rows reaches differ by less than this; never more rows
   // than the image has.
@@ -110,13 +112,33 @@ SeparableConv2dBackward::SeparableConv2dBackward(const SepConvParams& params) : 
   thread_bytes_ = g_offset_ + align_up(sizeof(float) * tile_pixels * g_stride_);
 }
 
+uint64_t SeparableConv2dBackward::band_floats() const {
+  const uint64_t taps = uint64_t(p_.k_h) * uint64_t(p_.k_w);
+  return uint64_t(cm_count_) * uint64_t(p_.out_c) + taps * uint64_t(cm_count_) +
+         uint64_t(p_.out_c) + uint64_t(spill_rows_) * uint64_t(p_.in_w) * uint64_t(p_.in_c);
+}
+
 uint64_t SeparableConv2dBackward::workspace_bytes(int threads) const {
-  return thread_bytes_ * threads;
+  // Then a region per band (when there are several): see band_floats().
+  const int32_t b = bands(threads);
+  return thread_bytes_ * threads + (b > 1 ? sizeof(float) * b * band_floats() : 0);
+}
+
+int32_t SeparableConv2dBackward::bands(int threads) const {
+  const int32_t widest = (cm_count_ + max_block_ - 1) / max_block_;  // blocks of one thread's size
+  if (threads <= widest) return 1;
+  const int64_t rows = int64_t{p_.batch} * p_.out_h;
+  return static_cast<int32_t>(std::max<int64_t>(
+      1, std::min<int64_t>((threads + widest - 1) / widest, rows)));
 }
 
 int32_t SeparableConv2dBackward::blocks(int threads) const {
-  const int32_t block = block_channels(p_, threads);
+  const int32_t block = bands(threads) > 1 ? max_block_ : block_channels(p_, threads);
   return (cm_count_ + block - 1) / block;
+}
+
+int64_t SeparableConv2dBackward::band_start(int32_t band, int32_t bands) const {
+  return int64_t{p_.batch} * p_.out_h * band / bands;
 }
 
 int32_t SeparableConv2dBackward::slice_unit() const {
@@ -128,7 +150,8 @@ void SeparableConv2dBackward::run_blocks(const BackwardTensors& tensors, const f
                                          void* workspace, int32_t block_size, int32_t first,
                                          int32_t end) const {
   for (int32_t block = first; block < end; ++block) {
-    run_block(tensors, packed, static_cast<unsigned char*>(workspace), block, block_size);
+    run_block(tensors, packed, static_cast<unsigned char*>(workspace), block, block_size, 0, 1,
+              nullptr);
   }
 }
 
@@ -140,12 +163,18 @@ void SeparableConv2dBackward::start(const BackwardTensors& tensors, const float*
   // Only the first block sums the bias gradient: alone, it is all there is to do.
   const bool bias_only = tensors.d_input == nullptr && tensors.d_depthwise == nullptr &&
                          tensors.d_pointwise == nullptr;
+  const int32_t bands = bias_only ? 1 : this->bands(threads);
+  const int32_t blocks = bias_only ? 1 : this->blocks(threads);
   Schedule schedule;
-  schedule.units = bias_only ? 1 : blocks(threads);
+  schedule.units = int64_t{blocks} * bands;
   schedule.min_chunk = threads == 1 ? schedule.units : 1;
   schedule.record = &ways_;
-  job_ = Job{this, tensors, packed, static_cast<unsigned char*>(workspace),
-             block_channels(p_, threads)};
+  auto* bytes = static_cast<unsigned char*>(workspace);
+  // The bands' region follows every thread slot the pool may use.
+  auto* shared = reinterpret_cast<float*>(bytes + static_cast<size_t>(thread_bytes_ * pool.threads()));
+  job_ = Job{this, tensors, packed, bytes, bands > 1 ? max_block_ : block_channels(p_, threads),
+             blocks, bands, shared};
+  units_left_.store(schedule.units, std::memory_order_relaxed);
   pool.start(schedule, &SeparableConv2dBackward::run_chunk, &job_);
 }
 
@@ -161,14 +190,58 @@ void SeparableConv2dBackward::run_chunk(const void* context, int64_t begin, int6
   const SeparableConv2dBackward& op = *job.op;
   // The caller allocated workspace_bytes(threads), so this offset fits in size_t.
   unsigned char* scratch = job.workspace + static_cast<size_t>(thread * op.thread_bytes_);
-  for (int64_t block = begin; block < end; ++block) {
-    op.run_block(job.tensors, job.packed, scratch, static_cast<int32_t>(block), job.block);
+  for (int64_t unit = begin; unit < end; ++unit) {
+    op.run_block(job.tensors, job.packed, scratch, static_cast<int32_t>(unit % job.blocks),
+                 job.block, static_cast<int32_t>(unit / job.blocks), job.bands, job.shared);
+  }
+  // The pool counts the job done only after this returns: the sums are in before join() ends.
+  if (job.bands > 1 &&
+      op.units_left_.fetch_sub(end - begin, std::memory_order_acq_rel) == end - begin) {
+    op.add_bands(job.tensors, job.shared, job.bands);
+  }
+}
+
+void SeparableConv2dBackward::add_bands(const BackwardTensors& t, const float* shared,
+                                        int32_t bands) const {
+  const size_t d_pointwise_floats = static_cast<size_t>(cm_count_) * p_.out_c;
+  const size_t d_depthwise_floats = static_cast<size_t>(p_.k_h) * p_.k_w * cm_count_;
+  const size_t partial_floats = d_pointwise_floats + d_depthwise_floats + p_.out_c;
+  auto add = [](float* sum, const float* part, size_t count) {
+    if (sum == nullptr) return;
+    for (size_t i = 0; i < count; ++i) sum[i] += part[i];
+  };
+  for (int32_t band = 1; band < bands; ++band) {
+    const float* partial = shared + static_cast<size_t>(band) * band_floats();
+    add(t.d_pointwise, partial, d_pointwise_floats);
+    add(t.d_depthwise, partial + d_pointwise_floats, d_depthwise_floats);
+    add(t.d_bias, partial + d_pointwise_floats + d_depthwise_floats, static_cast<size_t>(p_.out_c));
+  }
+  if (t.d_input == nullptr) return;
+  const TensorStrides is = input_strides(p_);
+  for (int32_t band = 0; band + 1 < bands; ++band) {
+    // Band `band` ends at output row `row` of image `b`: the rows it reached from `first` on
+    // belong to the next band, which wrote its own part of them.
+    const int64_t end = band_start(band + 1, bands);
+    const int64_t b = end / p_.out_h;
+    const int64_t row = end % p_.out_h;
+    if (row == 0) continue;  // a band ends with its image: nothing reaches the next image
+    const int64_t first = std::clamp<int64_t>(row * p_.stride_h - p_.pad_top, 0, p_.in_h);
+    const int64_t rows = std::min<int64_t>(spill_rows_, p_.in_h - first);
+    const float* spill = shared + static_cast<size_t>(band) * band_floats() + partial_floats;
+    for (int64_t y = 0; y < rows; ++y) {
+      for (int64_t x = 0; x < p_.in_w; ++x) {
+        const float* from = spill + static_cast<size_t>((y * p_.in_w + x) * p_.in_c);
+        float* to = t.d_input + b * is.n + (first + y) * is.h + x * is.w;
+        for (int64_t c = 0; c < p_.in_c; ++c) to[c * is.c] += from[c];
+      }
+    }
   }
 }
 
 void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* packed,
                                         unsigned char* workspace, int32_t block,
-                                        int32_t block_size) const {
+                                        int32_t block_size, int32_t band, int32_t bands,
+                                        float* shared) const {
   // Pointers first: they need the strictest alignment (8 bytes on 64-bit hosts).
   auto* rows = reinterpret_cast<const float**>(workspace);
   auto* d_rows = reinterpret_cast<float**>(workspace + sizeof(float*) * p_.k_h);
@@ -197,7 +270,21 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
   const auto span = static_cast<int32_t>(span_);
   const bool want_mid = t.d_pointwise != nullptr;
   const bool want_d_mid = t.d_input != nullptr || t.d_depthwise != nullptr;
-  float* d_bias = block == 0 ? t.d_bias : nullptr;
+  // Band 0 writes the filter gradients; the others, partial sums in their region (band_floats()).
+  float* region = band == 0 ? nullptr : shared + static_cast<size_t>(band) * band_floats();
+  const size_t d_pointwise_floats = static_cast<size_t>(cm_count_) * p_.out_c;
+  const size_t d_depthwise_floats = static_cast<size_t>(taps) * cm_count_;
+  auto target = [&](float* gradient, size_t offset) {
+    return gradient == nullptr || region == nullptr ? gradient : region + offset;
+  };
+  float* d_pointwise_sum = target(t.d_pointwise, 0);
+  float* d_depthwise_sum = target(t.d_depthwise, d_pointwise_floats);
+  float* d_bias = block == 0 ? target(t.d_bias, d_pointwise_floats + d_depthwise_floats) : nullptr;
+  // The input-gradient rows past the next band's first, in this band's region ([row][x][c]).
+  float* spill = band + 1 < bands
+                     ? shared + static_cast<size_t>(band) * band_floats() + d_pointwise_floats +
+                           d_depthwise_floats + p_.out_c
+                     : nullptr;
 
   // The block's depthwise weights, its lanes of the packed [taps][cm_stride] (zero past C*M).
   const int32_t packed_lanes = std::min(block_size, cm_stride_ - c0);
@@ -211,15 +298,28 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
   // them (times zero weights).
   std::fill(d_mid, d_mid + tile_floats, 0.0f);
   std::fill(d_depthwise, d_depthwise + static_cast<size_t>(taps) * block_size, 0.0f);
-  if (t.d_pointwise != nullptr) {
-    std::fill(t.d_pointwise + static_cast<size_t>(c0) * p_.out_c,
-              t.d_pointwise + static_cast<size_t>(c0 + lanes) * p_.out_c, 0.0f);
+  if (d_pointwise_sum != nullptr) {
+    std::fill(d_pointwise_sum + static_cast<size_t>(c0) * p_.out_c,
+              d_pointwise_sum + static_cast<size_t>(c0 + lanes) * p_.out_c, 0.0f);
   }
   if (d_bias != nullptr) std::fill(d_bias, d_bias + p_.out_c, 0.0f);
   const float* transposed =
       packed + packed_depthwise_floats(filter_shape(p_)) + packed_pointwise_floats(p_.out_c, c0);
 
-  for (int32_t b = 0; b < p_.batch; ++b) {
+  // The band's flat output rows [f, band_end), image by image: rows [i_first, i_end) of image b.
+  const int64_t band_end = band_start(band + 1, bands);
+  for (int64_t f = band_start(band, bands); f < band_end;) {
+    const auto b = static_cast<int32_t>(f / p_.out_h);
+    const auto i_first = static_cast<int32_t>(f - int64_t{b} * p_.out_h);
+    const auto i_end = static_cast<int32_t>(std::min<int64_t>(band_end - int64_t{b} * p_.out_h, p_.out_h));
+    f = int64_t{b} * p_.out_h + i_end;
+    // The input-gradient rows this part writes: from the first its first output row reaches to
+    // the first the next part's does (the next band adds this one's spill there).
+    auto input_row = [&](int32_t i) {
+      return std::clamp<int64_t>(int64_t{i} * p_.stride_h - p_.pad_top, 0, p_.in_h);
+    };
+    const int64_t own_first = i_first == 0 ? 0 : input_row(i_first);
+    const int64_t own_end = i_end == p_.out_h ? p_.in_h : input_row(i_end);
     const float* image = t.input + b * is.n + q0 * is.c;
     float* d_image = t.d_input != nullptr ? t.d_input + b * is.n + q0 * is.c : nullptr;
     std::fill(tags, tags + 2 * ring_rows_, -1);
@@ -249,19 +349,22 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
         }
       }
     };
+    // Input-gradient row y (zeros if nothing reached it) into a row with strides w and c.
+    auto unpack = [&](int64_t y, float* to, ptrdiff_t w, ptrdiff_t c) {
+      const auto slot = static_cast<size_t>(y % ring_rows_);
+      unpack_input_grad_row_f32(d_tags[slot] == y ? d_ring + slot * slot_floats : nullptr, span,
+                                block_size, p_.pad_left, p_.in_w, q_count, p_.multiplier, to, w, c);
+    };
     // Writes input-gradient rows [next_row, end) to dx: no later output row reaches them.
-    int64_t next_row = 0;
+    int64_t next_row = own_first;
     auto flush = [&](int64_t end) {
-      for (; next_row < std::min<int64_t>(end, p_.in_h); ++next_row) {
-        const auto slot = static_cast<size_t>(next_row % ring_rows_);
-        unpack_input_grad_row_f32(d_tags[slot] == next_row ? d_ring + slot * slot_floats : nullptr,
-                                  span, block_size, p_.pad_left, p_.in_w, q_count, p_.multiplier,
-                                  d_image + next_row * is.h, is.w, is.c);
+      for (; next_row < std::min(end, own_end); ++next_row) {
+        unpack(next_row, d_image + next_row * is.h, is.w, is.c);
       }
     };
 
-    for (int32_t i0 = 0; i0 < p_.out_h; i0 += tile_rows_) {
-      const int32_t tile = std::min(tile_rows_, p_.out_h - i0);
+    for (int32_t i0 = i_first; i0 < i_end; i0 += tile_rows_) {
+      const int32_t tile = std::min(tile_rows_, i_end - i0);
       const int32_t pixels = tile * p_.out_w;
       const size_t row_floats = static_cast<size_t>(p_.out_w) * block_size;
       if (d_image != nullptr) flush(int64_t{i0} * p_.stride_h - p_.pad_top);
@@ -278,7 +381,7 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
                                    p_.output_max, g, g_stride_, d_bias);
       if (want_mid) {
         outer_product_accumulate_f32_simd128(mid, pixels, block_size, lanes, g, g_stride_, p_.out_c,
-                                             t.d_pointwise + static_cast<size_t>(c0) * p_.out_c,
+                                             d_pointwise_sum + static_cast<size_t>(c0) * p_.out_c,
                                              p_.out_c);
       }
       if (!want_d_mid) continue;
@@ -299,13 +402,19 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
         }
       }
     }
-    if (d_image != nullptr) flush(p_.in_h);
+    if (d_image == nullptr) continue;
+    flush(own_end);
+    if (i_end < p_.out_h) {  // the band ends inside the image: the rows past its own to spill
+      for (int64_t y = own_end; y < std::min<int64_t>(own_end + spill_rows_, p_.in_h); ++y) {
+        unpack(y, spill + static_cast<size_t>((y - own_end) * p_.in_w * p_.in_c) + q0, p_.in_c, 1);
+      }
+    }
   }
 
-  if (t.d_depthwise != nullptr) {
+  if (d_depthwise_sum != nullptr) {
     for (int32_t tap = 0; tap < taps; ++tap) {
       const float* src = d_depthwise + static_cast<size_t>(tap) * block_size;
-      std::copy(src, src + lanes, t.d_depthwise + static_cast<size_t>(tap) * cm_count_ + c0);
+      std::copy(src, src + lanes, d_depthwise_sum + static_cast<size_t>(tap) * cm_count_ + c0);
     }
   }
 }

@@ -11,13 +11,22 @@
 // (accumulated in the thread's workspace, written once at the block's end) and the input's gradient
 // (a transposed depthwise pass into a ring of padded input-gradient rows, each written to dx once
 // no later output row reaches it). The first block also sums g into d_bias. The full [N,OH,OW,C*M]
-// intermediate never exists, every gradient element is written by exactly one block, and each
-// sums its terms in a fixed order: results are bitwise the same on any number of threads and
-// from run to run, with no reduction step.
+// intermediate never exists.
+//
+// A layer with too few channels for a block per thread (smaller blocks run slower: mbv1_a's 32
+// channels as two blocks of 16 took 10% longer on one thread) is also split into bands of output
+// rows (of the batch's rows, one after the other). Band 0 writes the filter gradients, the others
+// partial sums in the workspace; each band writes the rows of dx below its next band's first
+// input row, and the input-gradient rows its last output rows reach beyond them into the
+// workspace too. The thread that finishes the last unit adds those to the gradients, in band
+// order. Every gradient element is computed by one unit (and the sums of bands added in a fixed
+// order), so results are bitwise the same from run to run; the same on any number of threads
+// where no bands are needed, and within float rounding of each other otherwise.
 //
 // The caller owns all memory, as for SeparableConv2d.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -66,9 +75,11 @@ class SeparableConv2dBackward {
              ThreadPool& pool);
   void run(const BackwardTensors& tensors, const float* packed, void* workspace, ThreadPool& pool);
 
-  // Channel blocks, the units the pool's threads share: smaller blocks for more threads. The
-  // results are the same whatever the blocks, bit for bit.
+  // Channel blocks, the units the pool's threads share with bands() of rows each: smaller blocks
+  // for more threads, down to the one-thread size; bands beyond. The results are the same
+  // whatever the blocks, bit for bit.
   int32_t blocks(int threads) const;
+  int32_t bands(int threads) const;
 
   // For a caller that computes in slices with other work in between (a browser page's main
   // thread, which must not block for long): channel blocks [first, end) of `block_size`
@@ -86,14 +97,27 @@ class SeparableConv2dBackward {
     BackwardTensors tensors;
     const float* packed;
     unsigned char* workspace;
-    int32_t block;  // channels per block
+    int32_t block;   // channels per block
+    int32_t blocks;  // units [band * blocks, (band + 1) * blocks) are band `band`'s
+    int32_t bands;
+    float* shared;   // the workspace's region for bands, after the threads' slots
   };
   static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
 
-  // Every wanted gradient of channel block `block` of `block_size` channels, with one thread's
-  // workspace.
+  // Every wanted gradient of channel block `block` of `block_size` channels over the flat output
+  // rows (image * OH + row) of band `band` of `bands`, with one thread's workspace and `shared`,
+  // the workspace's part for bands (see shared_bytes()).
   void run_block(const BackwardTensors& t, const float* packed, unsigned char* workspace,
-                 int32_t block, int32_t block_size) const;
+                 int32_t block, int32_t block_size, int32_t band, int32_t bands,
+                 float* shared) const;
+  // Adds bands 1.. (partial sums and input-gradient rows) into the gradients.
+  void add_bands(const BackwardTensors& t, const float* shared, int32_t bands) const;
+  // The first flat output row (image * OH + row) of band `band` of `bands`.
+  int64_t band_start(int32_t band, int32_t bands) const;
+  // Each band's region: its filter gradients' partial sums ([C*M][O], [KH][KW][C*M], [O]; not
+  // used by band 0), then the input-gradient rows it reaches past its next band's first
+  // ([spill_rows_][in_w][in_c] whatever the layout; not used by the last band).
+  uint64_t band_floats() const;
 
   SepConvParams p_;
   int32_t cm_count_;   // depthwise channels, C*M
@@ -105,10 +129,12 @@ class SeparableConv2dBackward {
   int32_t ring_rows_;  // padded rows of input (and of input gradient) a tile reaches
   int32_t column_stride_;  // as SeparableConv2d's: 1 where only one column or tap exists
   int32_t column_dilation_;
+  int32_t spill_rows_;  // input rows a band's last output rows reach below its next band's first
   // Byte offsets inside one thread's workspace.
   uint64_t weights_offset_, d_depthwise_offset_, ring_offset_, d_ring_offset_, mid_offset_,
       d_mid_offset_, g_offset_, thread_bytes_;
   Job job_{};
+  mutable std::atomic<int64_t> units_left_{0};  // of the started job: the last finisher adds the bands
   WayRecord ways_;
 };
 
