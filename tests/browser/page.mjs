@@ -45,7 +45,7 @@ window.runConcurrently = async (cases) => {
 
 /**
  * Each case's gradients, through separableConv2dBackward or (case.layer) layer.backward of a layer
- * made for it; as plain data, in order. `concurrent`: all the calls at once after the first
+ * made for it, into options.outputs where case.outputs says; as plain data, in order. `concurrent`: all the calls at once after the first
  * (Promise.all), their inputs overwritten with NaN as soon as they are made: each call must
  * compute on the values it was given. Also what the sync forms do on this thread (refused), and
  * whether the heap is back where it was after the first case.
@@ -58,13 +58,37 @@ window.backwardCases = async (cases, concurrent = false) => {
   };
   // A layer reads x and dy before backward() returns: they are overwritten right after. (The
   // one-shot call awaits the module first, as separableConv2d does: its inputs are left alone.)
+  // c.outputs: 'arrays' (NaN-filled Float32Arrays) or 'tensors' (WasmTensors, dBias an array)
+  // as options.outputs for every gradient computed. `theirs`: the result is the caller's output.
+  const outputsFor = async (c, x, dw, pw, { gradients, bias }) => {
+    if (!c.outputs) return undefined;
+    const names = gradients || ['x', 'depthwiseFilter', 'pointwiseFilter', ...(bias ? ['bias'] : [])];
+    const shapes = { x: x.shape, depthwiseFilter: dw.shape, pointwiseFilter: pw.shape, bias: [pw.shape[3]] };
+    const keys = { x: 'dx', depthwiseFilter: 'dDepthwiseFilter', pointwiseFilter: 'dPointwiseFilter', bias: 'dBias' };
+    return Object.fromEntries(await Promise.all(names.map(async (name) => [keys[name], c.outputs === 'tensors' && name !== 'bias'
+      ? await sepconv.createWasmTensor(shapes[name])
+      : new Float32Array(shapes[name].reduce((a, b) => a * b, 1)).fill(NaN)])));
+  };
   const oneCase = async (c, layer) => {
     const { args: [x, dw, pw, dy], options } = revived(c);
+    const outputs = await outputsFor(c, x, dw, pw, options);
     const { gradients } = options;
-    const call = layer ? layer.backward(x, dy, gradients && { gradients }) : sepconv.separableConv2dBackward(x, dw, pw, dy, options);
+    const call = layer ? layer.backward(x, dy, { gradients, outputs }) : sepconv.separableConv2dBackward(x, dw, pw, dy, { ...options, outputs });
     if (layer) [x, dy].forEach((t) => t.data.fill(NaN));
-    return call.then((g) => Object.fromEntries(Object.entries(g).map(([key, { data, shape }]) => [key, { data: Array.from(data), shape, float32: data instanceof Float32Array }])),
-      (error) => ({ error: plainError(error) }));
+    const plainGradient = (key, result) => {
+      const data = result.read ? result.read() : result.data;
+      const theirs = outputs ? result === outputs[key] || data === outputs[key] : true;
+      return [key, { data: Array.from(data), shape: Array.from(result.shape), float32: data instanceof Float32Array, theirs }];
+    };
+    const disposeOutputs = () => Object.values(outputs || {}).forEach((o) => o.dispose && o.dispose());
+    return call.then((g) => {
+      const plainGradients = Object.fromEntries(Object.entries(g).map(([key, result]) => plainGradient(key, result)));
+      disposeOutputs();
+      return plainGradients;
+    }, (error) => {
+      disposeOutputs();
+      return { error: plainError(error) };
+    });
   };
   const layerFor = (c) => {
     const { args: [, dw, pw], options: { gradients, ...forward } } = revived(c);
