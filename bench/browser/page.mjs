@@ -71,22 +71,39 @@ async function sample({ ms }) {
   return Object.fromEntries(prepared.map((p, i) => [p.name, samples[i]]));
 }
 
-// Workers that each keep a core busy, as other tabs or the page's own work would.
+// Workers that each keep a core busy, as other tabs or the page's own work would. Each spins
+// until its flag is set: terminate() alone left a spinning worker running for about 2 s in
+// Chromium 156, so the next layer's idle half ran beside it.
 const spinners = [];
-const SPIN_SOURCE = 'for (;;) {}';
+const SPIN_SOURCE = `onmessage = ({ data }) => {
+  const stop = new Int32Array(data);
+  postMessage('spinning');
+  while (Atomics.load(stop, 0) === 0) {}
+  postMessage('stopped');
+};`;
 
-/** Keeps `count` workers spinning (0 stops them); resolves once they run. */
+/** Keeps `count` workers spinning (0 stops them); resolves once they run, or have stopped. */
 async function busy(count) {
-  while (spinners.length > count) spinners.pop().terminate();
+  const reply = (worker, what) => new Promise((resolve, reject) => {
+    worker.onmessage = resolve;
+    worker.onerror = (event) => reject(new Error(`a busy worker did not ${what}: ${event.message}`));
+  });
+  while (spinners.length > count) {
+    const { worker, stop } = spinners.pop();
+    const stopped = reply(worker, 'stop');
+    Atomics.store(stop, 0, 1);
+    await stopped;
+    worker.terminate();
+  }
   while (spinners.length < count) {
-    const url = URL.createObjectURL(new Blob([`postMessage('spinning'); ${SPIN_SOURCE}`], { type: 'text/javascript' }));
+    const url = URL.createObjectURL(new Blob([SPIN_SOURCE], { type: 'text/javascript' }));
     const worker = new Worker(url);
     URL.revokeObjectURL(url);
-    await new Promise((resolve, reject) => {
-      worker.onmessage = resolve;
-      worker.onerror = (event) => reject(new Error(`a busy worker did not start: ${event.message}`));
-    });
-    spinners.push(worker);
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const spinning = reply(worker, 'start');
+    worker.postMessage(stop.buffer);
+    await spinning;
+    spinners.push({ worker, stop });
   }
 }
 
