@@ -164,8 +164,8 @@ function jobBlocking(work, results) {
 
 /**
  * The same on a page's main thread: in the pool where there is one (unless small); else in
- * slices of channel blocks, yielding between them, as computeRowsOnPage does with rows. A call's blocks all have one
- * size (the operator's blocks start at multiples of it), chosen from the operator's speed so far.
+ * slices of channel blocks (inSlices), as computeRowsOnPage's of rows. A call's blocks all have
+ * one size (the operator's blocks start at multiples of it), chosen from the operator's speed so far.
  */
 function jobOnPage(backend) {
   return async (work, results) => {
@@ -180,20 +180,37 @@ function jobOnPage(backend) {
 }
 
 async function blocksOnPage(backend, { op, runBlocks, unit, maxBlock, channels, macsPerChannel }) {
-  let macsPerMs = speeds.get(op) || FIRST_GUESS_MACS_PER_MS;
-  const fits = Math.floor((SLICE_MS * macsPerMs) / (macsPerChannel * unit)) * unit;
+  const fits = Math.floor((SLICE_MS * (speeds.get(op) || FIRST_GUESS_MACS_PER_MS)) / (macsPerChannel * unit)) * unit;
   const size = Math.max(unit, Math.min(maxBlock, fits));
-  const blocks = Math.ceil(channels / size);
-  if (blocks * size * macsPerChannel > SLICE_MS * macsPerMs) await yieldToPage();
+  await inSlices(backend, op, {
+    units: Math.ceil(channels / size),
+    macs: (first, end) => (Math.min(end * size, channels) - first * size) * macsPerChannel,
+    perSlice: () => 1,
+    run: (first, end) => runBlocks(size, first, end),
+  });
+}
+
+/**
+ * Runs `units` units on the page's thread in slices of about SLICE_MS, yielding between them, at
+ * the operator's speed learned so far: run(first, end) computes units [first, end), of macs(first,
+ * end) multiply-adds; perSlice(macsPerMs) is how many units the next slice takes.
+ */
+async function inSlices(backend, op, { units, macs, perSlice, run }) {
+  let macsPerMs = speeds.get(op) || FIRST_GUESS_MACS_PER_MS;
+  // The checks and the copy in took part of this task already: a call of more than one slice
+  // starts them in a task of its own.
+  if (macs(0, units) > SLICE_MS * macsPerMs) await yieldToPage();
   let lastYield = performance.now();
-  for (let block = 0; block < blocks; block += 1) {
+  for (let first = 0; first < units;) {
     if (backend.disposed) throw disposedError();
+    const end = Math.min(units, first + perSlice(macsPerMs));
     const t0 = performance.now();
-    runBlocks(size, block, block + 1);
+    run(first, end);
     const t1 = performance.now();
-    macsPerMs = learnSpeed(macsPerMs, Math.min(size, channels - block * size) * macsPerChannel, t1 - t0);
+    macsPerMs = learnSpeed(macsPerMs, macs(first, end), t1 - t0);
     speeds.set(op, macsPerMs);
-    if (block + 1 < blocks && t1 - lastYield >= SLICE_MS / 2) {
+    first = end;
+    if (first < units && t1 - lastYield >= SLICE_MS / 2) {
       await yieldToPage();
       lastYield = performance.now();
     }
@@ -233,25 +250,12 @@ async function computeRowsOnPage(backend, params, op, { input, packed, output, w
     await pooledJob(backend, () => op.start(input, packed, output, workspace), () => op.join());
     return;
   }
-  // The checks and the copy in took part of this task already: a call of more than one slice
-  // starts them in a task of its own.
-  let macsPerMs = speeds.get(op) || FIRST_GUESS_MACS_PER_MS;
-  if (rows * perRow > SLICE_MS * macsPerMs) await yieldToPage();
-  let lastYield = performance.now();
-  for (let row = 0; row < rows;) {
-    if (backend.disposed) throw disposedError();
-    const sliceRows = Math.max(1, Math.min(rows - row, Math.floor((SLICE_MS * macsPerMs) / perRow)));
-    const t0 = performance.now();
-    op.runSlice(input, packed, output, workspace, row, row + sliceRows);
-    const t1 = performance.now();
-    macsPerMs = learnSpeed(macsPerMs, sliceRows * perRow, t1 - t0);
-    speeds.set(op, macsPerMs);
-    row += sliceRows;
-    if (row < rows && t1 - lastYield >= SLICE_MS / 2) {
-      await yieldToPage();
-      lastYield = performance.now();
-    }
-  }
+  await inSlices(backend, op, {
+    units: rows,
+    macs: (first, end) => (end - first) * perRow,
+    perSlice: (macsPerMs) => Math.max(1, Math.floor((SLICE_MS * macsPerMs) / perRow)),
+    run: (first, end) => op.runSlice(input, packed, output, workspace, first, end),
+  });
 }
 
 module.exports = {
