@@ -28,6 +28,9 @@ constexpr int32_t kTilePixels = 64;
 // Output rows each thread needs before splitting by rows beats splitting by output channels.
 constexpr int64_t kMinRowsPerThread = 4;
 
+// Chunks of panels per thread, at least, where each thread computes its depthwise part once.
+constexpr int64_t kChunksPerThread = 4;
+
 // Below this many multiply-adds a wake-up of the pool costs more than it saves.
 constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
@@ -59,7 +62,8 @@ SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
       1, std::min<int64_t>((int64_t{kTilePixels} + p_.out_w - 1) / p_.out_w, p_.out_h)));
   const uint64_t tags_bytes = sizeof(int32_t) * uint64_t(ring_rows_);
   const uint64_t pointers_bytes = sizeof(const float*) * uint64_t(p_.k_h);
-  ring_offset_ = align_up(tags_bytes + pointers_bytes);
+  // Then the ring's tags, and after them whether the slot's mid holds this job's whole tile.
+  ring_offset_ = align_up(pointers_bytes + tags_bytes + sizeof(int32_t));
   mid_offset_ = ring_offset_ + align_up(sizeof(float) * uint64_t(ring_rows_) * uint64_t(span_) *
                                         uint64_t(cm_stride_));
   thread_bytes_ = mid_offset_ + align_up(sizeof(float) * uint64_t(tile_rows_) * uint64_t(p_.out_w) *
@@ -80,17 +84,33 @@ void SeparableConv2d::start(const float* input, const float* packed, float* outp
   // chunks of rows, which keep each thread's ring of packed rows useful; while they are large,
   // multiples of the tile height, since a split tile streams the pointwise weights twice.
   const bool by_panels = rows < kMinRowsPerThread * threads && panels >= threads;
+  // Every row in one tile (one image: tiles never span two): a thread keeps its depthwise output
+  // between chunks of panels, so they can be small, and a thread descheduled amid one leaves
+  // little to wait for.
+  const bool whole_tile = by_panels && rows <= tile_rows_;
+  auto* bytes = static_cast<unsigned char*>(workspace);
   Schedule schedule;
   if (by_panels) {
     schedule.units = panels;
-    schedule.min_chunk = (panels + threads - 1) / threads;
+    if (whole_tile) {
+      schedule.max_chunk = (panels + kChunksPerThread * threads - 1) / (kChunksPerThread * threads);
+      for (int t = 0; t < pool.threads(); ++t) {
+        *mid_ready(bytes + static_cast<size_t>(t * thread_bytes_)) = 0;
+      }
+    } else {
+      schedule.min_chunk = (panels + threads - 1) / threads;
+    }
   } else {
     schedule.units = rows;
     schedule.align = tile_rows_;
     schedule.min_chunk = threads == 1 ? rows : 1;
+    if (threads > 1) {
+      const int64_t cap = (rows + 2 * threads - 1) / (2 * threads);
+      schedule.max_chunk = (cap + tile_rows_ - 1) / tile_rows_ * tile_rows_;
+    }
   }
   schedule.record = &ways_;
-  job_ = Job{this, input, packed, output, static_cast<unsigned char*>(workspace), by_panels};
+  job_ = Job{this, input, packed, output, bytes, by_panels, whole_tile};
   pool.start(schedule, &SeparableConv2d::run_chunk, &job_);
 }
 
@@ -106,8 +126,10 @@ void SeparableConv2d::run_chunk(const void* context, int64_t begin, int64_t end,
   // The caller allocated workspace_bytes(threads), so this offset fits in size_t.
   unsigned char* scratch = job.workspace + static_cast<size_t>(thread * op.thread_bytes_);
   if (job.by_panels) {
+    int32_t* ready = op.mid_ready(scratch);
     op.run_rows(job.input, job.packed, job.output, scratch, 0, op.rows(),
-                static_cast<int32_t>(begin), static_cast<int32_t>(end));
+                static_cast<int32_t>(begin), static_cast<int32_t>(end), job.whole_tile && *ready);
+    if (job.whole_tile) *ready = 1;
   } else {
     op.run_rows(job.input, job.packed, job.output, scratch, begin, end, 0, op.panels());
   }
@@ -127,7 +149,7 @@ int32_t SeparableConv2d::panels() const {
 
 void SeparableConv2d::run_rows(const float* input, const float* packed, float* output,
                                unsigned char* workspace, int64_t first_row, int64_t end_row,
-                               int32_t first_panel, int32_t end_panel) const {
+                               int32_t first_panel, int32_t end_panel, bool mid_ready) const {
   // The row pointers come first: they need the strictest alignment (8 bytes on 64-bit hosts).
   auto* rows = reinterpret_cast<const float**>(workspace);
   auto* ring_tags = reinterpret_cast<int32_t*>(workspace + sizeof(const float*) * p_.k_h);
@@ -153,7 +175,7 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
       std::fill(ring_tags, ring_tags + ring_rows_, -1);
       ring_batch = b;
     }
-    for (int32_t t = 0; t < tile; ++t) {
+    for (int32_t t = 0; t < tile && !mid_ready; ++t) {
       depthwise_row(input + b * is.n, packed, i0 + t, ring_tags, rows, ring,
                     mid + t * mid_row_floats);
     }

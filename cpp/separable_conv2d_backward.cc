@@ -175,7 +175,8 @@ void SeparableConv2dBackward::start(const BackwardTensors& tensors, const float*
   schedule.record = &ways_;
   auto* bytes = static_cast<unsigned char*>(workspace);
   // The bands' region follows every thread slot the pool may use.
-  auto* shared = reinterpret_cast<float*>(bytes + static_cast<size_t>(thread_bytes_ * pool.threads()));
+  auto* shared =
+      reinterpret_cast<float*>(bytes + static_cast<size_t>(thread_bytes_ * pool.threads()));
   job_ = Job{this, tensors, packed, bytes, bands > 1 ? max_block_ : block_channels(p_, threads),
              blocks, bands, shared};
   units_left_.store(schedule.units, std::memory_order_relaxed);
@@ -315,7 +316,8 @@ void SeparableConv2dBackward::run_block(const BackwardTensors& t, const float* p
   for (int64_t f = band_start(band, bands); f < band_end;) {
     const auto b = static_cast<int32_t>(f / p_.out_h);
     const auto i_first = static_cast<int32_t>(f - int64_t{b} * p_.out_h);
-    const auto i_end = static_cast<int32_t>(std::min<int64_t>(band_end - int64_t{b} * p_.out_h, p_.out_h));
+    const auto i_end =
+        static_cast<int32_t>(std::min<int64_t>(band_end - int64_t{b} * p_.out_h, p_.out_h));
     f = int64_t{b} * p_.out_h + i_end;
     // The input-gradient rows this part writes: from the first its first output row reaches to
     // the first the next part's does (the next band adds this one's spill there).

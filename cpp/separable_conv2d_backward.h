@@ -134,7 +134,8 @@ class SeparableConv2dBackward {
   uint64_t weights_offset_, d_depthwise_offset_, ring_offset_, d_ring_offset_, mid_offset_,
       d_mid_offset_, g_offset_, thread_bytes_;
   Job job_{};
-  mutable std::atomic<int64_t> units_left_{0};  // of the started job: the last finisher adds the bands
+  // Units of the started job not yet done: the thread that finishes the last adds the bands.
+  mutable std::atomic<int64_t> units_left_{0};
   WayRecord ways_;
 };
 

@@ -180,6 +180,7 @@ int64_t ThreadPool::next_chunk() const {
   const int64_t remaining = schedule_.units - next_unit_;
   int64_t chunk = remaining / threads();
   if (chunk >= schedule_.align) chunk -= chunk % schedule_.align;
+  chunk = std::min(chunk, schedule_.max_chunk);
   return std::min(remaining, std::max({chunk, schedule_.min_chunk, int64_t{1}}));
 }
 

@@ -193,6 +193,37 @@ TEST_F(SeparableConv2dTest, CallerJoiningLateGetsTheSameResult) {
   }
 }
 
+// A small late layer (every row in one tile) is split into small chunks of output channels, each
+// thread computing the depthwise part once per call and keeping it between its chunks: one
+// operator and workspace run on a new input each time must never reuse the last call's.
+TEST_F(SeparableConv2dTest, SmallChunksOfOutputChannelsKeepNoDepthwiseOutputBetweenCalls) {
+  ConvSpec spec;
+  spec.in_h = 5;
+  spec.in_w = 5;
+  spec.in_c = 128;
+  spec.k_h = 3;
+  spec.k_w = 3;
+  spec.out_c = 200;
+  spec.padding = Padding::kSame;
+  const SepConvParams p = make_params(spec);
+  std::mt19937 rng(510);
+  const Weights w = random_weights(p, rng);
+  const std::vector<float> packed = pack(p, w);
+  ThreadPool more(5);
+  for (ThreadPool* pool : {&pools_[1], &pools_[2], &pools_[3], &more}) {
+    SeparableConv2d op(p);
+    std::vector<unsigned char> workspace(op.workspace_bytes(pool->threads()));
+    for (int call = 0; call < 3; ++call) {
+      const std::vector<float> input = random_floats(input_floats(p), rng);
+      std::vector<float> output(output_floats(p), std::nanf(""));
+      op.run(input.data(), packed.data(), output.data(), workspace.data(), *pool);
+      ASSERT_TRUE(all_near(oracle_output(p, input, w), output,
+                           describe(p) + ", call " + std::to_string(call) + ", " +
+                               std::to_string(pool->threads()) + " threads"));
+    }
+  }
+}
+
 // Without threads a page's main thread computes in slices of rows, yielding in between: any
 // split of rows() into slices gives the whole result.
 TEST_F(SeparableConv2dTest, SlicesOfRowsMakeTheWholeResult) {
