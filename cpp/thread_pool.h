@@ -28,8 +28,9 @@ namespace sepconv {
 // remaining units divided by the thread count, so chunks start large (contiguous work, a few
 // per thread) and shrink towards the end (threads finish together, and a caller that joins
 // late still finds work). A chunk of at least `align` units is a multiple of `align`; no chunk
-// is smaller than `min_chunk` except the last, nor larger than `max_chunk` unless min_chunk is:
-// a cap bounds what a thread descheduled in the middle of its chunk leaves the others to wait for.
+// is smaller than `min_chunk` except the last, nor larger than `max_chunk` (a multiple of align)
+// unless min_chunk is: a cap bounds what a thread descheduled in the middle of its chunk leaves
+// the others to wait for.
 // The last times of one kind of job on the helping caller alone ([0]) and with the workers
 // ([1]), whose medians are compared, so that one job slowed by something else changes nothing;
 // and the jobs since one ran the way not preferred.

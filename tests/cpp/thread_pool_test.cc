@@ -75,14 +75,17 @@ TEST(ThreadPool, TasksRunConcurrently) {
 }
 
 // Chunks cover every unit once, in order of handing out; a chunk of at least `align` units is a
-// multiple of it; only the last may be below min_chunk; they shrink as the job proceeds.
+// multiple of it; only the last may be below min_chunk; none is above max_chunk (unless min_chunk
+// is); they shrink as the job proceeds.
 TEST(ThreadPool, GuidedChunksCoverTheUnitsAsScheduled) {
   struct Case {
     int threads;
     Schedule schedule;
   };
   const Case cases[] = {{1, {100, 1, 1}}, {2, {112, 1, 1}}, {2, {28, 3, 1}}, {3, {1000, 7, 1}},
-                        {2, {128, 1, 64}}, {3, {13, 1, 5}}, {2, {1, 1, 1}}, {4, {3, 2, 1}}};
+                        {2, {128, 1, 64}}, {3, {13, 1, 5}}, {2, {1, 1, 1}}, {4, {3, 2, 1}},
+                        {2, {100, 1, 1, 10}}, {3, {64, 4, 1, 8}}, {2, {13, 1, 1, 2}},
+                        {2, {40, 1, 6, 4}}};
   for (const Case& c : cases) {
     ThreadPool pool(c.threads);
     std::mutex mutex;
@@ -97,12 +100,14 @@ TEST(ThreadPool, GuidedChunksCoverTheUnitsAsScheduled) {
     const std::string what = std::to_string(c.threads) + " threads, " +
                              std::to_string(c.schedule.units) + " units, align " +
                              std::to_string(c.schedule.align) + ", min " +
-                             std::to_string(c.schedule.min_chunk);
+                             std::to_string(c.schedule.min_chunk) + ", max " +
+                             std::to_string(c.schedule.max_chunk);
     int64_t covered = 0;
     for (size_t i = 0; i < chunks.size(); ++i) {
       const int64_t size = chunks[i].second - chunks[i].first;
       ASSERT_EQ(chunks[i].first, covered) << what;
       ASSERT_GE(size, 1) << what;
+      EXPECT_LE(size, std::max(c.schedule.max_chunk, c.schedule.min_chunk)) << what << ", chunk " << i;
       if (size >= c.schedule.align && i + 1 < chunks.size()) {
         EXPECT_EQ(size % c.schedule.align, 0) << what << ", chunk " << i;
       }
