@@ -18,7 +18,7 @@ const { drawConfig, drawInputShapes, drawEpilogue } = require('./random');
 const { withInputShape } = require('./config');
 const { initTfjs, separableConv2dGradsTfjs } = require('./tfjs_grads_reference');
 const {
-  backwardProblem, referenceOptions, expectedGradients, gradientProblems, describeProblem,
+  backwardProblem, referenceOptions, expectedGradients, gradientProblems, describeProblem, withoutGradients, backwardOptions,
 } = require('./backward_problem');
 
 const FIRST_SEED = 1300000;
@@ -36,16 +36,6 @@ const replaySeeds = process.env.SEPCONV_SEEDS && process.env.SEPCONV_SEEDS.split
 
 const FORMS = ['async', 'sync', 'layer', 'layerSync'];
 const formOf = (seed) => FORMS[seed % FORMS.length];
-
-/** The forward options a layer is made with: the call's, without `gradients`. */
-function layerOptions(options) {
-  const { gradients, ...forward } = options;
-  return forward;
-}
-
-function backwardOptions(options) {
-  return options.gradients === undefined ? undefined : { gradients: options.gradients };
-}
 
 /** One call of p in `form`; for the layer forms, through `layer`. */
 function call(form, p, layer) {
@@ -91,7 +81,7 @@ async function sweep(seeds, { wide = false } = {}) {
     if (form.startsWith('layer')) {
       const second = backwardProblem(withInputShape(cfg, drawInputShapes(cfg, 2)[1]), { filters: first, epilogue });
       problems.push(second, first);
-      layer = await createSeparableConv2d(first.depthwise, first.pointwise, layerOptions(first.options));
+      layer = await createSeparableConv2d(first.depthwise, first.pointwise, withoutGradients(first.options));
     }
     const withTfjs = !wide && cfg.dilations.every((d) => d === 1) && Math.floor(seed / FORMS.length) % TFJS_EVERY === 0;
     try {
@@ -152,7 +142,7 @@ if (replaySeeds) {
     const p = backwardProblem(cfg, { epilogue: { bias: Float32Array.from({ length: cfg.O }, (_, k) => k - 1), activation: 'relu' } });
     const want = expectedGradients(p);
     expect(want.dx === undefined || want.dx.data.length === 0).toBe(true);
-    const layer = await createSeparableConv2d(p.depthwise, p.pointwise, layerOptions(p.options));
+    const layer = await createSeparableConv2d(p.depthwise, p.pointwise, withoutGradients(p.options));
     const failures = [];
     for (const form of FORMS) {
       const got = await call(form, p, layer);

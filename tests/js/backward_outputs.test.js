@@ -13,15 +13,13 @@ const {
 const { drawConfig } = require('./random');
 const { thrown, rejection, errorSummary, settledHeap } = require('./reliability_util');
 const {
-  backwardProblem, expectedGradients, gradientProblems, differingBits, describeProblem,
+  backwardProblem, expectedGradients, gradientProblems, differingBits, describeProblem, withoutGradients, backwardOptions,
 } = require('./backward_problem');
 const { GRADIENTS } = require('../../js/arguments');
 
 const FIRST_SEED = 1370000;
 const CONFIGS = 24;
 
-const withoutGradients = ({ gradients, ...forward }) => forward;
-const callOptions = ({ gradients }) => (gradients === undefined ? {} : { gradients });
 /** A result as {data, shape}, whether the call returned an array's tensor or a WasmTensor. */
 const asArrays = (result) => Object.fromEntries(Object.entries(result).map(([key, t]) => [key, t.read ? { data: t.read(), shape: t.shape } : t]));
 
@@ -37,7 +35,7 @@ test(`outputs as Float32Arrays and WasmTensors: the gradients of the call withou
   for (let seed = FIRST_SEED; seed < FIRST_SEED + CONFIGS; seed++) {
     const p = backwardProblem(drawConfig(seed));
     const layer = await createSeparableConv2d(p.depthwise, p.pointwise, withoutGradients(p.options));
-    const plain = layer.backwardSync(p.x, p.dy, callOptions(p.options));
+    const plain = layer.backwardSync(p.x, p.dy, backwardOptions(p.options));
     const wrong = gradientProblems(plain, expectedGradients(p));
     if (wrong.length) failures.push(`${describeProblem(p)}: without outputs: ${wrong.join('; ')}`);
     const keys = Object.keys(plain);
@@ -47,9 +45,9 @@ test(`outputs as Float32Arrays and WasmTensors: the gradients of the call withou
       ? new Float32Array(plain[key].data.length).fill(NaN)
       : await createWasmTensor(plain[key].shape, new Float32Array(plain[key].data.length).fill(NaN))])));
     const forms = {
-      'layer.backwardSync, arrays': [nanArrays, (outputs) => layer.backwardSync(p.x, p.dy, { ...callOptions(p.options), outputs })],
-      'layer.backward, arrays': [nanArrays, (outputs) => layer.backward(p.x, p.dy, { ...callOptions(p.options), outputs })],
-      'layer.backwardSync, WasmTensors': [tensorOutputs, (outputs) => layer.backwardSync(p.x, p.dy, { ...callOptions(p.options), outputs })],
+      'layer.backwardSync, arrays': [nanArrays, (outputs) => layer.backwardSync(p.x, p.dy, { ...backwardOptions(p.options), outputs })],
+      'layer.backward, arrays': [nanArrays, (outputs) => layer.backward(p.x, p.dy, { ...backwardOptions(p.options), outputs })],
+      'layer.backwardSync, WasmTensors': [tensorOutputs, (outputs) => layer.backwardSync(p.x, p.dy, { ...backwardOptions(p.options), outputs })],
       'separableConv2dBackward, WasmTensors': [tensorOutputs, (outputs) => separableConv2dBackward(p.x, p.depthwise, p.pointwise, p.dy, { ...p.options, outputs })],
       'separableConv2dBackwardSync, arrays': [nanArrays, (outputs) => separableConv2dBackwardSync(p.x, p.depthwise, p.pointwise, p.dy, { ...p.options, outputs })],
     };

@@ -108,6 +108,10 @@ function differingBits(a, b) {
     !bytes(a[key]).equals(bytes(b[key])));
 }
 
+/** p's options split for a layer: those it is made with, and those of its backward call (or undefined). */
+const withoutGradients = ({ gradients, ...forward }) => forward;
+const backwardOptions = ({ gradients }) => (gradients === undefined ? undefined : { gradients });
+
 /** A replayable description of p for failure messages. */
 function describeProblem(p) {
   return `${describeConfig(p.cfg)} ${describeEpilogue(p.options)} gradients=${JSON.stringify(p.options.gradients)}` +
@@ -116,4 +120,5 @@ function describeProblem(p) {
 
 module.exports = {
   BACKWARD_TOLERANCE, backwardProblem, referenceOptions, expectedGradients, gradientProblems, differingBits, describeProblem,
+  withoutGradients, backwardOptions,
 };

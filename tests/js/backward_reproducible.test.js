@@ -10,15 +10,13 @@ const {
 const { drawConfig } = require('./random');
 const { isolatedApi } = require('./reliability_util');
 const {
-  backwardProblem, expectedGradients, gradientProblems, differingBits, describeProblem,
+  backwardProblem, expectedGradients, gradientProblems, differingBits, describeProblem, withoutGradients, backwardOptions,
 } = require('./backward_problem');
 
 const FIRST_SEED = 1340000;
 const CONFIGS = 60;
 const REPEATS = 5;
 
-const backwardOptions = ({ gradients }) => (gradients === undefined ? undefined : { gradients });
-const withoutGradients = ({ gradients, ...forward }) => forward;
 
 beforeAll(() => init());
 afterAll(() => dispose());

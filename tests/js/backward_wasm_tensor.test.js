@@ -12,14 +12,12 @@ const {
 const { drawConfig } = require('./random');
 const { thrown, rejection, errorSummary, settledHeap } = require('./reliability_util');
 const {
-  backwardProblem, expectedGradients, gradientProblems, differingBits, describeProblem,
+  backwardProblem, expectedGradients, gradientProblems, differingBits, describeProblem, withoutGradients, backwardOptions,
 } = require('./backward_problem');
 
 const FIRST_SEED = 1330000;
 const CONFIGS = 32;
 
-const backwardOptions = ({ gradients }) => (gradients === undefined ? undefined : { gradients });
-const withoutGradients = ({ gradients, ...forward }) => forward;
 const unchanged = (t, data) => differingBits({ t: { data: t.read(), shape: t.shape } }, { t: { data, shape: t.shape } }).length === 0;
 
 beforeAll(async () => {
