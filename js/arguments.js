@@ -366,22 +366,30 @@ function readRunOptions(opts, runOptions, outputShape, input) {
   }
   const output = ownProperty(runOptions, 'output');
   if (output === undefined) return undefined;
-  if (isWasmTensor(output)) {
-    const address = residentAddress(opts.context, output, 'output');
-    if (output === input) {
-      fail(opts.context, 'BAD_OPTIONS', 'output must not be the input WasmTensor: the computation reads the input while it writes');
-    }
-    const shape = output.shape;
-    if (shape.some((d, axis) => d !== outputShape[axis])) {
-      fail(opts.context, 'BAD_TENSOR',
-        `output must be a WasmTensor of shape ${describe(outputShape)}; got one of shape ${describe(shape)}`);
+  if (isWasmTensor(output) && output === input) {
+    residentAddress(opts.context, output, 'output');  // a disposed one is DISPOSED first
+    fail(opts.context, 'BAD_OPTIONS', 'output must not be the input WasmTensor: the computation reads the input while it writes');
+  }
+  return readOutput(opts.context, output, 'output', outputShape, 'output shape', true);
+}
+
+/**
+ * A caller's output of `shape`: a WasmTensor of exactly that shape (where tensorAllowed) or a
+ * Float32Array of its size. Returns {tensor, address} or {array, view (a plain view of its
+ * memory)}. `what` names it in errors, `shapeName` its shape.
+ */
+function readOutput(context, output, what, shape, shapeName, tensorAllowed) {
+  if (tensorAllowed && isWasmTensor(output)) {
+    const address = residentAddress(context, output, what);
+    if (output.shape.some((d, axis) => d !== shape[axis])) {
+      fail(context, 'BAD_TENSOR', `${what} must be a WasmTensor of shape ${describe(shape)}; got one of shape ${describe(output.shape)}`);
     }
     return { tensor: output, address };
   }
-  const length = product(outputShape);
+  const length = product(shape);
   if (typedArrayKind(output) !== 'Float32Array' || realLength(output) !== length) {
-    fail(opts.context, 'BAD_TENSOR',
-      `output must be a Float32Array of ${length} elements for output shape ${describe(outputShape)} (or a WasmTensor of that shape); got ${describe(output)}`);
+    const tensor = tensorAllowed ? ' (or a WasmTensor of that shape)' : '';
+    fail(context, 'BAD_TENSOR', `${what} must be a Float32Array of ${length} elements for ${shapeName} ${describe(shape)}${tensor}; got ${describe(output)}`);
   }
   return { array: output, view: plainFloat32(output) };
 }
@@ -447,25 +455,14 @@ function readOutputs(context, options, wanted, inputs) {
   }
   const seen = new Set(inputs.filter(isWasmTensor));
   for (const gradient of wanted) {
-    const { key, shape, length } = gradient;
+    const { key, shape } = gradient;
     const output = ownProperty(given, key);
     if (output === undefined) continue;
     if (seen.has(output)) {
       fail(context, 'BAD_OPTIONS', `outputs.${key} is also the input, dy or another gradient's output: the call reads those while it writes each gradient`);
     }
     seen.add(output);
-    if (isWasmTensor(output) && shape.length === 4) {
-      const address = residentAddress(context, output, `outputs.${key}`);
-      if (output.shape.some((d, axis) => d !== shape[axis])) {
-        fail(context, 'BAD_TENSOR', `outputs.${key} must be a WasmTensor of shape ${describe(shape)}; got one of shape ${describe(output.shape)}`);
-      }
-      gradient.output = { tensor: output, address };
-    } else if (typedArrayKind(output) === 'Float32Array' && realLength(output) === length) {
-      gradient.output = { array: output, view: plainFloat32(output) };
-    } else {
-      const tensor = shape.length === 4 ? ` (or a WasmTensor of that shape)` : '';
-      fail(context, 'BAD_TENSOR', `outputs.${key} must be a Float32Array of ${length} elements for shape ${describe(shape)}${tensor}; got ${describe(output)}`);
-    }
+    gradient.output = readOutput(context, output, `outputs.${key}`, shape, 'shape', shape.length === 4);
   }
 }
 
