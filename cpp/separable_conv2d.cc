@@ -62,8 +62,8 @@ SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
       1, std::min<int64_t>((int64_t{kTilePixels} + p_.out_w - 1) / p_.out_w, p_.out_h)));
   const uint64_t tags_bytes = sizeof(int32_t) * uint64_t(ring_rows_);
   const uint64_t pointers_bytes = sizeof(const float*) * uint64_t(p_.k_h);
-  // Then the ring's tags, and after them whether the slot's mid holds this job's whole tile.
-  ring_offset_ = align_up(pointers_bytes + tags_bytes + sizeof(int32_t));
+  // Then the ring's tags, and after them mid_ready() and ring_image().
+  ring_offset_ = align_up(pointers_bytes + tags_bytes + 2 * sizeof(int32_t));
   mid_offset_ = ring_offset_ + align_up(sizeof(float) * uint64_t(ring_rows_) * uint64_t(span_) *
                                         uint64_t(cm_stride_));
   thread_bytes_ = mid_offset_ + align_up(sizeof(float) * uint64_t(tile_rows_) * uint64_t(p_.out_w) *
@@ -89,20 +89,26 @@ void SeparableConv2d::start(const float* input, const float* packed, float* outp
   // little to wait for.
   const bool whole_tile = by_panels && rows <= tile_rows_;
   auto* bytes = static_cast<unsigned char*>(workspace);
+  for (int t = 0; t < pool.threads(); ++t) {
+    unsigned char* slot = bytes + static_cast<size_t>(t * thread_bytes_);
+    *mid_ready(slot) = 0;
+    *ring_image(slot) = -1;
+  }
+  // Threads run their chunks a tile at a time, or a panel at a time where they compute their
+  // depthwise part once: then others can take what a descheduled thread has not begun.
   Schedule schedule;
   if (by_panels) {
     schedule.units = panels;
     if (whole_tile) {
       schedule.max_chunk = (panels + kChunksPerThread * threads - 1) / (kChunksPerThread * threads);
-      for (int t = 0; t < pool.threads(); ++t) {
-        *mid_ready(bytes + static_cast<size_t>(t * thread_bytes_)) = 0;
-      }
+      schedule.step = 1;
     } else {
       schedule.min_chunk = (panels + threads - 1) / threads;
     }
   } else {
     schedule.units = rows;
     schedule.align = tile_rows_;
+    schedule.step = tile_rows_;
     schedule.min_chunk = threads == 1 ? rows : 1;
     if (threads > 1) {
       const int64_t cap = (rows + 2 * threads - 1) / (2 * threads);
@@ -137,8 +143,9 @@ void SeparableConv2d::run_chunk(const void* context, int64_t begin, int64_t end,
 
 void SeparableConv2d::run_slice(const float* input, const float* packed, float* output,
                                 void* workspace, int64_t first_row, int64_t end_row) const {
-  run_rows(input, packed, output, static_cast<unsigned char*>(workspace), first_row, end_row, 0,
-           panels());
+  auto* bytes = static_cast<unsigned char*>(workspace);
+  *ring_image(bytes) = -1;  // the input may have changed since the last slice
+  run_rows(input, packed, output, bytes, first_row, end_row, 0, panels());
 }
 
 int64_t SeparableConv2d::rows() const { return int64_t{p_.batch} * p_.out_h; }
@@ -164,16 +171,16 @@ void SeparableConv2d::run_rows(const float* input, const float* packed, float* o
   const float* panel_weights = packed + packed_depthwise_floats(filter_shape(p_)) +
                                packed_pointwise_floats(cm_count_, first_k);
 
-  int64_t ring_batch = -1;
+  int32_t& ring_image = *this->ring_image(workspace);
   for (int64_t row = first_row; row < end_row;) {
     const int32_t b = static_cast<int32_t>(row / p_.out_h);
     const int32_t i0 = static_cast<int32_t>(row % p_.out_h);
     // A tile stays inside one image: then its pixels are evenly strided in NHWC and NCHW alike.
     const int32_t tile =
         static_cast<int32_t>(std::min<int64_t>({tile_rows_, end_row - row, p_.out_h - i0}));
-    if (b != ring_batch) {
+    if (b != ring_image) {
       std::fill(ring_tags, ring_tags + ring_rows_, -1);
-      ring_batch = b;
+      ring_image = b;
     }
     for (int32_t t = 0; t < tile && !mid_ready; ++t) {
       depthwise_row(input + b * is.n, packed, i0 + t, ring_tags, rows, ring,

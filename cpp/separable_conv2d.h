@@ -66,15 +66,18 @@ class SeparableConv2d {
   int32_t panels() const;  // pointwise panels of output channels
 
   // Output rows [first_row, end_row) of the flattened (batch, row) index, output channels of
-  // pointwise panels [first_panel, end_panel). mid_ready: the rows are one tile whose depthwise
-  // output the workspace holds already (from this thread's previous chunk of the same job).
+  // pointwise panels [first_panel, end_panel), in one thread's workspace, whose ring of packed
+  // input rows may hold rows of this job from the thread's earlier pieces. mid_ready: the rows
+  // are one tile whose depthwise output the workspace holds already (likewise).
   void run_rows(const float* input, const float* packed, float* output, unsigned char* workspace,
                 int64_t first_row, int64_t end_row, int32_t first_panel, int32_t end_panel,
                 bool mid_ready = false) const;
-  // In a thread's workspace, after the ring's tags: whether its mid holds this job's whole tile.
+  // In a thread's workspace, after the ring's tags: whether its mid holds this job's whole tile,
+  // then the image whose rows the ring holds (-1: none). start() clears both in every slot.
   int32_t* mid_ready(unsigned char* workspace) const {
     return reinterpret_cast<int32_t*>(workspace + sizeof(const float*) * p_.k_h) + ring_rows_;
   }
+  int32_t* ring_image(unsigned char* workspace) const { return mid_ready(workspace) + 1; }
   // Depthwise output row i of image b into mid, packing input rows into the ring as needed.
   void depthwise_row(const float* image, const float* packed, int32_t i, int32_t* ring_tags,
                      const float** rows, float* ring, float* mid) const;

@@ -172,6 +172,7 @@ void SeparableConv2dBackward::start(const BackwardTensors& tensors, const float*
   Schedule schedule;
   schedule.units = int64_t{blocks} * bands;
   schedule.min_chunk = threads == 1 ? schedule.units : 1;
+  schedule.step = 1;  // a block at a time: others can take those a descheduled thread has not begun
   schedule.record = &ways_;
   auto* bytes = static_cast<unsigned char*>(workspace);
   // The bands' region follows every thread slot the pool may use.

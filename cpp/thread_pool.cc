@@ -43,7 +43,9 @@ constexpr double kNapMs = 0.05;
 namespace sepconv {
 
 ThreadPool::ThreadPool(int threads, bool caller_helps)
-    : caller_helps_(caller_helps), spin_(caller_helps ? kSpinBeforeSleep : kSpinWithoutCaller) {
+    : caller_helps_(caller_helps),
+      spin_(caller_helps ? kSpinBeforeSleep : kSpinWithoutCaller),
+      claims_(std::make_unique<Claim[]>(static_cast<size_t>(std::max(threads, 1)))) {
   // Thread indices are [0, threads()): the helping caller is 0.
   for (int t = caller_helps ? 1 : 0; t < threads; ++t) workers_.emplace_back([this, t] { work(t); });
 }
@@ -67,7 +69,7 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     context_ = context;
     schedule_ = schedule;
     next_unit_ = 0;
-    running_ = 0;
+    units_done_.store(0, std::memory_order_relaxed);
     ++jobs_started_;
     if (empty) jobs_done_.fetch_add(1, std::memory_order_release);  // done before it starts
     // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
@@ -184,27 +186,104 @@ int64_t ThreadPool::next_chunk() const {
   return std::min(remaining, std::max({chunk, schedule_.min_chunk, int64_t{1}}));
 }
 
-// Takes chunks of the current job until none are left.
+// Takes chunks of the current job, and steps that others claimed and have not begun, until
+// none are left.
 void ThreadPool::drain(int thread) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (fn_ != nullptr && next_unit_ < schedule_.units) {
-    const int64_t begin = next_unit_;
-    next_unit_ += next_chunk();
-    const int64_t end = next_unit_;
-    const ChunkFn fn = fn_;
-    const void* context = context_;
-    ++running_;
-    lock.unlock();
-    fn(context, begin, end, thread);
-    lock.lock();
-    if (--running_ == 0 && next_unit_ >= schedule_.units) {
-      // Counted under the lock, so that join()'s wait cannot miss it; announced without it.
-      jobs_done_.fetch_add(1, std::memory_order_release);
-      lock.unlock();
-      notify_job_done();
-      return;
+  for (;;) {
+    ChunkFn fn = nullptr;
+    const void* context = nullptr;
+    int32_t job = 0;
+    int64_t step = 0;
+    int64_t units = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      // A worker still here after its job may find the next one: it takes part, unless that one
+      // runs on the caller alone.
+      if (fn_ == nullptr || (solo_ && !(caller_helps_ && thread == 0))) return;
+      fn = fn_;
+      context = context_;
+      job = jobs_started_;
+      step = schedule_.step;
+      units = schedule_.units;
+      if (next_unit_ < units) {
+        const int64_t begin = next_unit_;
+        next_unit_ += next_chunk();
+        Claim& own = claims_[thread];
+        std::lock_guard<std::mutex> claim_lock(own.mutex);
+        own.job.store(job, std::memory_order_relaxed);
+        own.begin.store(begin, std::memory_order_relaxed);
+        own.end.store(next_unit_, std::memory_order_relaxed);
+      } else if (!steal(thread, job, step)) {
+        return;
+      }
+    }
+    int64_t begin = 0;
+    int64_t end = 0;
+    while (take_step(thread, job, step, &begin, &end)) {
+      fn(context, begin, end, thread);
+      finish_units(end - begin, units);
     }
   }
+}
+
+bool ThreadPool::take_step(int thread, int32_t job, int64_t step, int64_t* begin, int64_t* end) {
+  Claim& own = claims_[thread];
+  std::lock_guard<std::mutex> lock(own.mutex);
+  const int64_t first = own.begin.load(std::memory_order_relaxed);
+  const int64_t last = own.end.load(std::memory_order_relaxed);
+  if (own.job.load(std::memory_order_relaxed) != job || first >= last) return false;
+  *begin = first;
+  *end = step > 0 ? std::min(last, first + step) : last;
+  own.begin.store(*end, std::memory_order_relaxed);
+  return true;
+}
+
+// Moves the back half of the steps not begun in the fullest claim of the job (a descheduled
+// thread's, most likely) to this thread's claim; false if no claim has any.
+bool ThreadPool::steal(int thread, int32_t job, int64_t step) {
+  if (step <= 0) return false;  // chunks are taken whole: none has steps left to take
+  for (;;) {
+    Claim* victim = nullptr;
+    int64_t most = 0;
+    for (int t = 0; t < threads(); ++t) {
+      const Claim& claim = claims_[t];
+      const int64_t left =
+          claim.end.load(std::memory_order_relaxed) - claim.begin.load(std::memory_order_relaxed);
+      if (t != thread && claim.job.load(std::memory_order_relaxed) == job && left > most) {
+        victim = &claims_[t];
+        most = left;
+      }
+    }
+    if (victim == nullptr) return false;
+    int64_t begin = 0;
+    int64_t end = 0;
+    {
+      std::lock_guard<std::mutex> lock(victim->mutex);
+      const int64_t first = victim->begin.load(std::memory_order_relaxed);
+      end = victim->end.load(std::memory_order_relaxed);
+      if (victim->job.load(std::memory_order_relaxed) != job || first >= end) continue;  // taken meanwhile
+      // Whole steps from the claim's front, so that the victim's next step is as it would be.
+      begin = first + (end - first + step - 1) / step / 2 * step;
+      victim->end.store(begin, std::memory_order_relaxed);
+    }
+    Claim& own = claims_[thread];
+    std::lock_guard<std::mutex> lock(own.mutex);
+    own.job.store(job, std::memory_order_relaxed);
+    own.begin.store(begin, std::memory_order_relaxed);
+    own.end.store(end, std::memory_order_relaxed);
+    return true;
+  }
+}
+
+// The thread whose units complete the job announces it.
+void ThreadPool::finish_units(int64_t count, int64_t units) {
+  if (units_done_.fetch_add(count, std::memory_order_acq_rel) + count < units) return;
+  {
+    // Counted under the lock, so that join()'s wait cannot miss it; announced without it.
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_done_.fetch_add(1, std::memory_order_release);
+  }
+  notify_job_done();
 }
 
 void ThreadPool::work(int thread) {

@@ -9,8 +9,8 @@
 // JavaScript: the counter is woken as a futex), then calls join(), which returns at once.
 //
 // On a busy machine (more runnable threads than cores) the pool's threads take cores from each
-// other and wait for each other's descheduled chunks: a job can be slower than on the helping
-// caller alone. So a kind of job (one operator's) keeps a WayRecord of how long it took both
+// other, and wait for the step a descheduled thread is in the middle of (the rest of its chunk
+// the others take: see Schedule): a job can be slower than on the helping caller alone. So a kind of job (one operator's) keeps a WayRecord of how long it took both
 // ways, and runs the faster way; one job in kProbeEvery runs the other way, to notice a change.
 #pragma once
 
@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -29,8 +30,11 @@ namespace sepconv {
 // per thread) and shrink towards the end (threads finish together, and a caller that joins
 // late still finds work). A chunk of at least `align` units is a multiple of `align`; no chunk
 // is smaller than `min_chunk` except the last, nor larger than `max_chunk` (a multiple of align)
-// unless min_chunk is: a cap bounds what a thread descheduled in the middle of its chunk leaves
-// the others to wait for.
+// unless min_chunk is.
+// A thread runs its chunk `step` units at a time (0: all at once), and a thread that finds no
+// chunk left takes the back half of the steps another thread has claimed and not begun (work
+// stealing): a thread descheduled in the middle of its chunk, on a busy machine, leaves the others
+// to wait for one step, not for the rest of its chunk.
 // The last times of one kind of job on the helping caller alone ([0]) and with the workers
 // ([1]), whose medians are compared, so that one job slowed by something else changes nothing;
 // and the jobs since one ran the way not preferred.
@@ -51,15 +55,16 @@ struct Schedule {
   int64_t align = 1;
   int64_t min_chunk = 1;
   int64_t max_chunk = INT64_MAX;
+  int64_t step = 0;
   WayRecord* record = nullptr;  // the job's kind; without, the workers help whatever it costs
 };
 
 class ThreadPool {
  public:
-  // A job calls fn(context, begin, end, thread) for chunks [begin, end) that cover its units
-  // once. `thread` in [0, threads()) is unique among concurrently running calls, so it can index
-  // per-thread scratch memory. A plain function and a pointer rather than a std::function, so
-  // starting a job allocates nothing.
+  // A job calls fn(context, begin, end, thread) for pieces [begin, end) that cover its units
+  // once: chunks, or their steps (see Schedule). `thread` in [0, threads()) is unique among
+  // concurrently running calls, so it can index per-thread scratch memory. A plain function and a
+  // pointer rather than a std::function, so starting a job allocates nothing.
   using ChunkFn = void (*)(const void* context, int64_t begin, int64_t end, int thread);
 
   // `threads` threads compute. With caller_helps the calling thread is one of them, so
@@ -106,8 +111,21 @@ class ThreadPool {
   }
 
  private:
+  // The steps of a chunk that its thread has not begun: [begin, end) of job `job`. Taken from the
+  // front by the thread, from the back by thieves, under the claim's lock; read without it to
+  // choose a victim. A cache line each, as every step of every thread writes one.
+  struct alignas(64) Claim {
+    std::mutex mutex;
+    std::atomic<int32_t> job{0};
+    std::atomic<int64_t> begin{0};
+    std::atomic<int64_t> end{0};
+  };
+
   void work(int thread);
   void drain(int thread);
+  bool steal(int thread, int32_t job, int64_t step);  // the caller holds the pool's lock
+  bool take_step(int thread, int32_t job, int64_t step, int64_t* begin, int64_t* end);
+  void finish_units(int64_t count, int64_t units);
   int64_t next_chunk() const;
   void notify_job_done();  // the caller does not hold the lock
   void wake_workers();
@@ -124,7 +142,8 @@ class ThreadPool {
   const void* context_ = nullptr;
   Schedule schedule_;
   int64_t next_unit_ = 0;
-  std::atomic<int> running_{0};  // chunks handed out and not finished
+  std::unique_ptr<Claim[]> claims_;  // one per thread index
+  std::atomic<int64_t> units_done_{0};  // of the current job
   std::atomic<int32_t> jobs_done_{0};  // join() polls it; a non-blocking caller waits on it
   int32_t jobs_started_ = 0;
   // Jobs started (and one more to stop), counted under the lock; a worker polls it, then sleeps

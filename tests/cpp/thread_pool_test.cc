@@ -122,6 +122,68 @@ TEST(ThreadPool, GuidedChunksCoverTheUnitsAsScheduled) {
   }
 }
 
+// With a step, a thread runs its chunk a step at a time, and others take steps it has not begun:
+// pieces of at most `step` units that together cover every unit once.
+TEST(ThreadPool, StepsCoverEveryUnitOnce) {
+  constexpr int64_t kUnits = 203;
+  for (int threads : {1, 2, 3}) {
+    for (int64_t step : {1, 3, 4}) {
+      ThreadPool pool(threads);
+      Schedule schedule;
+      schedule.units = kUnits;
+      schedule.align = 4;
+      schedule.step = step;
+      std::vector<std::atomic<int>> runs(kUnits);
+      std::atomic<int> too_large{0};
+      const auto count = [&](int64_t begin, int64_t end, int) {
+        if (end - begin > step) too_large.fetch_add(1);
+        for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+      };
+      pool.start(schedule, count);
+      pool.join();
+      const std::string what = std::to_string(threads) + " threads, step " + std::to_string(step);
+      EXPECT_EQ(too_large.load(), 0) << what;
+      for (int64_t unit = 0; unit < kUnits; ++unit) ASSERT_EQ(runs[unit].load(), 1) << what << ", unit " << unit;
+    }
+  }
+}
+
+// A thread descheduled in the middle of its chunk, as on a busy machine (here: the first thread to
+// start a step stalls in it until every other unit has run, or 10 s): the others take the steps
+// it has not begun, so the job waits for its one step only. With the caller helping, and without.
+TEST(ThreadPool, AStalledThreadsStepsNotBegunAreTakenByOthers) {
+  constexpr int64_t kUnits = 64;
+  for (bool caller_helps : {true, false}) {
+    ThreadPool pool(2, caller_helps);
+    std::vector<std::atomic<int>> runs(kUnits);
+    std::atomic<int64_t> done{0};
+    std::atomic<int> stalled{-1};
+    std::atomic<int64_t> on_stalled{0};
+    Schedule schedule;
+    schedule.units = kUnits;
+    schedule.step = 1;
+    const auto work = [&](int64_t begin, int64_t end, int thread) {
+      int none = -1;
+      if (stalled.compare_exchange_strong(none, thread)) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (done.load() < kUnits - (end - begin) && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      }
+      if (thread == stalled.load()) on_stalled.fetch_add(end - begin);
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+      done.fetch_add(end - begin);
+    };
+    pool.start(schedule, work);
+    if (!caller_helps) {
+      while (pool.jobs_done().load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    pool.join();
+    EXPECT_EQ(on_stalled.load(), 1) << (caller_helps ? "with" : "without") << " the caller";
+    for (int64_t unit = 0; unit < kUnits; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "unit " << unit;
+  }
+}
+
 // start() alone must set the workers going: the JS wrapper does its own work before join().
 TEST(ThreadPool, WorkersRunChunksBeforeTheCallerJoins) {
   for (int threads : {2, 3}) {
@@ -236,6 +298,7 @@ TEST(ThreadPool, OversubscribedEveryUnitRunsOnce) {
     Schedule schedule;
     schedule.units = units;
     schedule.align = 1 + job % 4;
+    schedule.step = job % 3;  // chunks whole, a unit at a time, or two
     const auto count = [&](int64_t begin, int64_t end, int) {
       for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
     };
