@@ -104,10 +104,16 @@ void pack_weights(uintptr_t filter_shape, uintptr_t depthwise, uintptr_t pointwi
 
 // start() returns while the pool's workers compute; JavaScript does its own work meanwhile and
 // then calls join(), where the calling thread helps finish. No other call may come in between.
+// With input_arriving, JavaScript copies the input in after start(), raising the count at
+// input_rows_ready_address() as it goes (SeparableConv2d::start).
 void start(SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t output,
-           uintptr_t workspace) {
+           uintptr_t workspace, bool input_arriving) {
   op.start(at<const float>(input), at<const float>(packed), at<float>(output), at<void>(workspace),
-           *pool());
+           *pool(), input_arriving);
+}
+
+uintptr_t input_rows_ready_address(SeparableConv2d& op) {
+  return reinterpret_cast<uintptr_t>(&op.input_rows_ready());
 }
 
 void join(SeparableConv2d&) { pool()->join(); }
@@ -182,6 +188,7 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .function("workspaceBytes", &workspace_bytes)
       .function("start", &start)
       .function("join", &join)
+      .function("inputRowsReadyAddress", &input_rows_ready_address)
       .function("rows", &rows)
       .function("runSlice", &run_slice);
 

@@ -8,6 +8,7 @@
 // failed allocation is the caller's clean error, never an abort here.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -38,8 +39,12 @@ class SeparableConv2d {
   // workspace_bytes(pool.threads()). start() sets the pool's workers going and returns;
   // pool.join() completes the computation, on the calling thread too. The buffers must stay
   // valid, and this operator must not start again, until then. run() is start() then join().
+  // With input_arriving, the caller writes the input after start(), raising input_rows_ready()
+  // (rows of every image, N*H, in order; NCHW a whole image at a time) as rows arrive, and must
+  // end with every row counted before join(): the threads compute the first rows meanwhile.
   void start(const float* input, const float* packed, float* output, void* workspace,
-             ThreadPool& pool);
+             ThreadPool& pool, bool input_arriving = false);
+  std::atomic<int32_t>& input_rows_ready() { return input_rows_ready_; }
   void run(const float* input, const float* packed, float* output, void* workspace,
            ThreadPool& pool);
 
@@ -61,6 +66,7 @@ class SeparableConv2d {
     unsigned char* workspace;
     bool by_panels;  // chunks of pointwise panels, else of rows
     bool whole_tile;  // by panels, every row in one tile: a thread computes its depthwise part once
+    const std::atomic<int32_t>* arriving;  // the input rows written so far, or null: all
   };
   static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
   int32_t panels() const;  // pointwise panels of output channels
@@ -71,7 +77,9 @@ class SeparableConv2d {
   // are one tile whose depthwise output the workspace holds already (likewise).
   void run_rows(const float* input, const float* packed, float* output, unsigned char* workspace,
                 int64_t first_row, int64_t end_row, int32_t first_panel, int32_t end_panel,
-                bool mid_ready = false) const;
+                bool mid_ready = false, const std::atomic<int32_t>* arriving = nullptr) const;
+  // Until `arriving` counts the input rows that a tile of rows [i0, i0 + tile) of image b reads.
+  void wait_for_input(const std::atomic<int32_t>& arriving, int32_t b, int32_t i0, int32_t tile) const;
   // In a thread's workspace, after the ring's tags: whether its mid holds this job's whole tile,
   // then the image whose rows the ring holds (-1: none). start() clears both in every slot.
   int32_t* mid_ready(unsigned char* workspace) const {
@@ -96,6 +104,7 @@ class SeparableConv2d {
   uint64_t mid_offset_;
   uint64_t thread_bytes_;
   Job job_{};
+  std::atomic<int32_t> input_rows_ready_{0};  // see start()
   WayRecord ways_;  // this operator's jobs on the caller alone and with the pool (thread_pool.h)
 };
 

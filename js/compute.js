@@ -6,10 +6,12 @@
 // result stays in wasm memory), length, copy(array, from, to) (floats [from, to) of the result out
 // of wasm memory) }, and returns the filled array (or null), synchronously or as a Promise.
 //
-// Where the thread may block (Node.js, a worker): start the pool, make the result array while
-// it computes, join, copy out. On a browser page's main thread, which must never block for long:
-// - with threads, the pool's workers do all the work while the page waits for the pool's
-//   job counter without blocking (Atomics.waitAsync): one copy in, one copy out, one wake-up;
+// Where the thread may block (Node.js, a worker): start the pool, copy the input in while it
+// starts on the first rows, make the result array, join, copy out. On a browser page's main
+// thread, which must never block for long:
+// - with threads, the pool's workers do all the work while the page copies the input in and
+//   then waits for the pool's job counter without blocking (Atomics.waitAsync): one copy in, one
+//   copy out, one wake-up;
 // - without threads, the page computes itself, in slices of output rows (of channel blocks, for
 //   the backward pass) of about 0.5 ms, yielding to the page's other tasks in between;
 // - a call too small to be worth a wake-up or a slice runs at once, in well under a millisecond;
@@ -19,12 +21,16 @@
 
 const { SeparableConv2dError } = require('./errors');
 
-/** Blocking: the calling thread starts the pool, allocates while it computes, and helps finish. */
-function computeBlocking(op, { input, packed, output, workspace }, result) {
+/**
+ * Blocking: the calling thread starts the pool, copies the input in while it computes the first
+ * rows (copyIn, if given), allocates, and helps finish.
+ */
+function computeBlocking(op, { input, packed, output, workspace }, result, copyIn) {
   // join() must come before the block is freed, whatever happens here.
-  op.start(input, packed, output, workspace);
+  op.start(input, packed, output, workspace, Boolean(copyIn));
   let array;
   try {
+    if (copyIn) copyIn();
     array = result.allocate();
   } finally {
     op.join();
@@ -132,14 +138,22 @@ function learnSpeed(before, macs, ms) {
   return ms >= 0.3 ? macs / ms : Math.max(before, macs / (ms + 0.1));
 }
 
-/** A job in the page's pool: started, awaited without blocking (the pool's job counter), joined. */
-async function pooledJob(backend, start, join) {
+/**
+ * A job in the page's pool: started, awaited without blocking (the pool's job counter), joined.
+ * during(), if given, runs on the page while the workers compute.
+ */
+async function pooledJob(backend, start, join, during) {
   const { module } = backend;
   const index = module.jobsDoneAddress() / 4;
   const before = Atomics.load(module.HEAP32, index);
   start();
-  await changed(backend, index, before);
-  join();  // the job is done: this returns at once
+  try {
+    if (during) during();
+  } finally {
+    // Even after an error in during(): the job's memory is freed only once the workers are done.
+    await changed(backend, index, before);
+    join();  // the job is done: this returns at once
+  }
 }
 
 /**
@@ -233,23 +247,27 @@ async function copyOutOnPage(backend, result, array) {
  * backend: { module, pooled (threads computing in the pool), disposed }.
  */
 function computeOnPage(backend, params) {
-  return async (op, addresses, result) => {
+  return async (op, addresses, result, copyIn) => {
     const array = result.allocate();  // it may come from another thread meanwhile
-    await computeRowsOnPage(backend, params, op, addresses);
+    await computeRowsOnPage(backend, params, op, addresses, copyIn);
     const filled = await array;
     if (filled) await copyOutOnPage(backend, result, filled);
     return filled;
   };
 }
 
-/** The operator's computation on a page, in the pool or in slices (see the top of this file). */
-async function computeRowsOnPage(backend, params, op, { input, packed, output, workspace }) {
+/**
+ * The operator's computation on a page, in the pool (copying the input in while the workers start
+ * on it) or in slices (see the top of this file). Either way the input is in before this yields.
+ */
+async function computeRowsOnPage(backend, params, op, { input, packed, output, workspace }, copyIn) {
   const rows = op.rows();
   const perRow = macsPerRow(params);
   if (backend.pooled && rows * perRow >= IMMEDIATE_MACS) {
-    await pooledJob(backend, () => op.start(input, packed, output, workspace), () => op.join());
+    await pooledJob(backend, () => op.start(input, packed, output, workspace, Boolean(copyIn)), () => op.join(), copyIn);
     return;
   }
+  if (copyIn) copyIn();
   await inSlices(backend, op, {
     units: rows,
     macs: (first, end) => (end - first) * perRow,

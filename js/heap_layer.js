@@ -54,15 +54,17 @@ function ensureHeadroom(module, context) {
 }
 
 /**
- * Copies typed arrays (plain Float32Arrays of sizes[key] bytes, arguments.js) into a fresh block;
- * returns { base, at(key) }. The caller frees base.
+ * Copies typed arrays (plain Float32Arrays of sizes[key] bytes, arguments.js) into a fresh block,
+ * but for the one of key `later`, which the caller copies itself; returns { base, at(key), later
+ * (that array, as it is to be copied) }. The caller frees base.
  */
-function fillBlock(module, context, what, sizes, arrays) {
+function fillBlock(module, context, what, sizes, arrays, later = null) {
   const { offsets, total } = layout(sizes);
   // An array over wasm memory itself (a WasmTensor's view) would be detached if malloc grows the
   // memory: copy it out first.
   const sources = Object.entries(arrays).map(([key, array]) => [key, bufferOf(array) === module.wasmMemory.buffer ? array.slice() : array]);
   const base = allocate(module, context, total, what);
+  let deferred = null;
   for (const [key, array] of sources) {
     // Sizes were taken when the call was checked; a buffer detached since (by a getter of the
     // caller's, say) is refused rather than copied short.
@@ -71,9 +73,38 @@ function fillBlock(module, context, what, sizes, arrays) {
       throw new SeparableConv2dError('BAD_TENSOR', `${context.name ? `${context.name}: ` : ''}the ${key} array was detached or changed size while the call was being checked`);
     }
     // Read the view after malloc: growing memory replaces the heap views.
-    module.HEAPF32.set(array, (base + offsets[key]) / 4);
+    if (key === later) deferred = array;
+    else module.HEAPF32.set(array, (base + offsets[key]) / 4);
   }
-  return { base, at: (key) => base + offsets[key] };
+  return { base, at: (key) => base + offsets[key], later: deferred };
+}
+
+// The input arrives in bands of about this many floats (256 KiB), each counted as it lands.
+const BAND_FLOATS = 2 ** 16;
+
+/**
+ * Copies a run's input (the Float32Array `source`) to `address` in bands of rows, counting the rows
+ * that have arrived at the operator's inputRowsReadyAddress() after each: the pool's threads,
+ * started first (op.start(..., true)), compute the first rows while the last are copied. NCHW
+ * input arrives an image at a time (a row's channels lie in every plane). Ends with every row
+ * counted, whatever happens: the threads wait for them.
+ */
+function copyInputInBands(module, op, params, source, address) {
+  const rows = params.batch * params.inH;
+  const unitRows = params.nchw ? params.inH : 1;
+  const rowFloats = params.inW * params.inC;
+  const bandRows = unitRows * Math.max(1, Math.floor(BAND_FLOATS / (unitRows * rowFloats)));
+  const counter = op.inputRowsReadyAddress() / 4;
+  try {
+    for (let row = 0; row < rows; row += bandRows) {
+      const end = Math.min(rows, row + bandRows);
+      // Read the views at each band: growing memory (another thread's malloc) replaces them.
+      module.HEAPF32.set(source.subarray(row * rowFloats, end * rowFloats), address / 4 + row * rowFloats);
+      Atomics.store(module.HEAP32, counter, end);
+    }
+  } finally {
+    Atomics.store(module.HEAP32, counter, rows);
+  }
 }
 
 class HeapLayer {
@@ -83,10 +114,13 @@ class HeapLayer {
    * @param filters checked filters (arguments.checkFilters)
    * @param shape the filters' shape (arguments.filterShape), all that packing needs
    * @param newArray (length) => a new Float32Array for a result
+   * @param overlapInput whether a forward run's input of more than a band is copied in after the
+   *   pool starts, as it arrives (copyInputInBands): where threads other than the caller's compute
    */
-  constructor(module, opts, filters, shape, newArray) {
+  constructor(module, opts, filters, shape, { newArray, overlapInput }) {
     this.module = module;
     this.newArray = newArray;
+    this.overlapInput = overlapInput;
     this.context = opts.context;
     this.shape = shape;
     ensureHeadroom(module, this.context);
@@ -140,9 +174,10 @@ class HeapLayer {
    * Computes one prepared run (arguments.prepareRun). run.input is a Float32Array to copy in, or
    * the address of an input already in wasm memory. `output` is a checked Float32Array to copy
    * the result into, the address to compute it at, or undefined for a new Float32Array.
-   * `compute(op, addresses, result)` completes the computation and copies the result out
+   * `compute(op, addresses, result, copyIn)` completes the computation and copies the result out
    * (js/compute.js), synchronously or as a Promise; so does run(). It returns the Float32Array,
-   * or nothing for an address.
+   * or nothing for an address. copyIn(), null for an input in wasm memory, copies the input in
+   * as it arrives for op.start(..., true), or before a computation that starts no pool.
    */
   run({ params, input, outputShape }, output, compute) {
     const outputLength = outputShape.reduce((a, b) => a * b, 1);
@@ -158,8 +193,11 @@ class HeapLayer {
     };
     try {
       block = this.enter(input, inputLength, output, outputLength);
-      const finished = compute(this.ops.SeparableConv2d.op, block.addresses, this.result(block.addresses.output,
-        outputLength, () => (typeof output === 'number' ? null : output || this.newArray(outputLength))));
+      const { op } = this.ops.SeparableConv2d;
+      const { arriving } = block;
+      const copyIn = arriving ? () => copyInputInBands(this.module, op, params, arriving, block.addresses.input) : null;
+      const finished = compute(op, block.addresses, this.result(block.addresses.output,
+        outputLength, () => (typeof output === 'number' ? null : output || this.newArray(outputLength))), copyIn);
       const finish = (result) => {
         cleanUp(false);
         return result || undefined;
@@ -205,7 +243,10 @@ class HeapLayer {
     this.ops[kind] = { op: null, shape: '' };
   }
 
-  /** Allocates the run's block and copies the input in: { base, addresses }. */
+  /**
+   * Allocates the run's block and copies the input in, unless it arrives during the computation:
+   * { base, addresses, arriving } (arriving: the input array to copy in then, or null).
+   */
   enter(input, inputLength, output, outputLength) {
     const { module } = this;
     const { op } = this.ops.SeparableConv2d;
@@ -218,7 +259,9 @@ class HeapLayer {
     const what = inputInWasm || outputInWasm
       ? 'this call (the workspace, and input or output where not a WasmTensor)'
       : 'this call (input, workspace and output)';
-    const block = fillBlock(module, this.context, what, sizes, inputInWasm ? {} : { input });
+    const arrives = !inputInWasm && this.overlapInput && inputLength > BAND_FLOATS;
+    const block = fillBlock(module, this.context, what, sizes, inputInWasm ? {} : { input }, arrives ? 'input' : null);
+    block.arriving = block.later;
     ensureHeadroom(module, this.context);
     block.addresses = {
       input: inputInWasm ? input : block.at('input'),

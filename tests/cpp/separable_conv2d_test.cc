@@ -224,6 +224,63 @@ TEST_F(SeparableConv2dTest, SmallChunksOfOutputChannelsKeepNoDepthwiseOutputBetw
   }
 }
 
+// The input copied in after start(), as the JS wrapper does: the buffer holds NaN until each band
+// arrives (a thread that read a row early would put NaN in the output), the caller pauses between
+// bands so that the threads run ahead, and counts rows as it goes: NHWC a band of rows, NCHW an
+// image at a time. By rows and by output channels (the 5x5 image), on every pool.
+TEST_F(SeparableConv2dTest, InputArrivingAfterStartIsWaitedFor) {
+  ConvSpec tall;
+  tall.batch = 2;
+  tall.in_h = 40;
+  tall.in_w = 24;
+  tall.in_c = 16;
+  tall.k_h = 3;
+  tall.k_w = 3;
+  tall.out_c = 24;
+  tall.padding = Padding::kSame;
+  ConvSpec nchw = tall;
+  nchw.nchw = true;
+  nchw.dilation_h = 2;
+  nchw.dilation_w = 2;
+  ConvSpec late;
+  late.in_h = 5;
+  late.in_w = 5;
+  late.in_c = 128;
+  late.k_h = 3;
+  late.k_w = 3;
+  late.out_c = 200;
+  late.padding = Padding::kSame;
+  std::mt19937 rng(511);
+  for (const ConvSpec& spec : {tall, nchw, late}) {
+    const SepConvParams p = make_params(spec);
+    const std::vector<float> input = random_floats(input_floats(p), rng);
+    const Weights w = random_weights(p, rng);
+    const std::vector<float> packed = pack(p, w);
+    const std::vector<float> expected = oracle_output(p, input, w);
+    const int64_t rows = int64_t{p.batch} * p.in_h;
+    const size_t row_floats = input.size() / static_cast<size_t>(rows);
+    const int64_t band = p.nchw ? p.in_h : 3;
+    for (ThreadPool& pool : pools_) {
+      SeparableConv2d op(p);
+      std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
+      std::vector<float> arriving(input.size(), std::nanf(""));
+      std::vector<float> output(output_floats(p), std::nanf(""));
+      op.start(arriving.data(), packed.data(), output.data(), workspace.data(), pool,
+               /*input_arriving=*/true);
+      for (int64_t row = 0; row < rows; row += band) {
+        const int64_t end = std::min(rows, row + band);
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        std::copy(input.begin() + row * row_floats, input.begin() + end * row_floats,
+                  arriving.begin() + row * row_floats);
+        op.input_rows_ready().store(static_cast<int32_t>(end), std::memory_order_release);
+      }
+      pool.join();
+      EXPECT_TRUE(all_near(expected, output, describe(p) + ", input arriving, " +
+                                                 std::to_string(pool.threads()) + " threads"));
+    }
+  }
+}
+
 // Without threads a page's main thread computes in slices of rows, yielding in between: any
 // split of rows() into slices gives the whole result.
 TEST_F(SeparableConv2dTest, SlicesOfRowsMakeTheWholeResult) {

@@ -353,6 +353,29 @@ describe('layer lifecycle', () => {
     layer.dispose();
   });
 
+  test('an input of several bands arrives while the threads start on it: every run reads its own values, NHWC and NCHW', async () => {
+    // More than 2^16 floats an input, so that it is copied in bands after the pool starts
+    // (js/heap_layer.js copyInputInBands); two inputs of one shape, so that a thread that read a
+    // row before it arrived would find the last call's values there.
+    for (const [i, dataFormat] of ['NHWC', 'NCHW'].entries()) {
+      const c = lifecycleCase(FIRST_SEED + 7010 + i, {
+        ...BIG, dataFormat, N: 3, H: 44, W: 42, C: 32, M: 1, O: 16, KH: 3, KW: 3,
+        ranges: { N: [2, 3], H: [40, 48], W: [40, 48] },
+      });
+      expect(c.inputs.every((x) => x.data.length > 2 ** 16)).toBe(true);
+      const negated = { data: c.inputs[0].data.map((v) => -v), shape: c.inputs[0].shape };
+      const layer = await createSeparableConv2d(c.filters.depthwise, c.filters.pointwise, c.options);
+      const first = layer.runSync(c.inputs[0]);
+      for (let round = 0; round < 3; round++) {
+        expect(c.disagreement(layer.runSync(c.inputs[0]), 0)).toBeNull();
+        expect(sameBits(layer.runSync(negated).data, first.data)).toBe(false);
+        expect(sameBits(layer.runSync(c.inputs[0]).data, first.data)).toBe(true);
+        for (let k = 1; k < c.inputs.length; k++) expect(c.disagreement(await layer.run(c.inputs[k]), k)).toBeNull();
+      }
+      layer.dispose();
+    }
+  });
+
   test('each result is its own Float32Array; inputs are not modified', async () => {
     const c = lifecycleCase(FIRST_SEED + 7002);
     const layer = await createSeparableConv2d(c.filters.depthwise, c.filters.pointwise, c.options);
