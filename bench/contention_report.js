@@ -4,7 +4,7 @@
 // bench/browser/contention.js): per layer, one thread against the default thread count, idle
 // and busy, at the median and the 75th percentile of per-call times.
 
-const { quantile } = require('./stats');
+const { median, quantile } = require('./stats');
 
 /** p50, p75 and the count of one way's per-call ms. */
 const summarizeCalls = (samples) => ({ p50: quantile(samples, 0.5), p75: quantile(samples, 0.75), calls: samples.length });
@@ -39,4 +39,16 @@ function contentionTable(rows, threads) {
   return lines.join('\n');
 }
 
-module.exports = { summarizeCalls, contentionRow, contentionLine, contentionTable };
+/** Runs' rows (each run a list of contentionRow), as one list: each number its median over the runs. */
+function medianRows(runs) {
+  return runs[0].map((first) => {
+    const same = runs.map((rows) => rows.find((r) => r.name === first.name)).filter(Boolean);
+    const state = (name) => [0, 1].map((way) => ({
+      p50: median(same.map((r) => r[name][way].p50)),
+      p75: median(same.map((r) => r[name][way].p75)),
+    }));
+    return { ...first, idle: state('idle'), busy: state('busy') };
+  });
+}
+
+module.exports = { summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows };

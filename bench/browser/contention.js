@@ -13,9 +13,8 @@ const path = require('path');
 const { parseArgs } = require('util');
 const { launchChromium } = require('../../tests/browser/chromium');
 const { selectLayers } = require('../layers');
-const { median } = require('../stats');
 const { startWindow } = require('../machine_load');
-const { summarizeCalls, contentionRow, contentionLine, contentionTable } = require('../contention_report');
+const { summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows } = require('../contention_report');
 const { startServer } = require('../../tests/browser/static_server');
 const { openBenchPage } = require('./browser_page');
 const { startChildrenWindow } = require('./child_cpu');
@@ -104,18 +103,6 @@ async function runLayers(page, args, threads, failures) {
     }
   }
   return rows;
-}
-
-/** Each number of each layer's row: its median over the runs. */
-function medianRows(runs) {
-  return runs[0].map((first) => {
-    const same = runs.map((rows) => rows.find((r) => r.name === first.name)).filter(Boolean);
-    const state = (name) => [0, 1].map((way) => ({
-      p50: median(same.map((r) => r[name][way].p50)),
-      p75: median(same.map((r) => r[name][way].p75)),
-    }));
-    return { ...first, idle: state('idle'), busy: state('busy') };
-  });
 }
 
 async function main(argv) {
