@@ -10,25 +10,12 @@
 
 const path = require('path');
 const { spawn } = require('child_process');
-const { parseArgs } = require('util');
 const { selectLayers, makeInputs } = require('./layers');
 const { createSepconvEngine } = require('./engines/sepconv');
 const { sampleCalls } = require('./call_samples');
 const {
-  summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows,
+  summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows, parseContentionArgs,
 } = require('./contention_report');
-
-const OPTIONS = {
-  contention: { type: 'boolean' },
-  layers: { type: 'string' },
-  ms: { type: 'string', default: '1200' },
-  busy: { type: 'string', default: '1' },
-  runs: { type: 'string', default: '1' },
-  'output-buffer': { type: 'boolean', default: false },
-  lib: { type: 'string' },
-  compare: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-};
 
 const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--lib DIR] [--compare DIR]
   --layers a,b   only these layers (default: all)
@@ -46,18 +33,7 @@ const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parse(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
-  } catch (error) {
-    throw new Error(`${error.message}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const [ms, busy, runs] = [Number(values.ms), Number(values.busy), Number(values.runs)];
-  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) throw new Error(USAGE);
+  const { values, ms, busy, runs } = parseContentionArgs(argv, USAGE, { lib: { type: 'string' } });
   return {
     layers: selectLayers(values.layers), ms, busy, runs, api: values['output-buffer'] ? 'output-buffer' : 'prepared',
     lib: values.lib, compare: values.compare,

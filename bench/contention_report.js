@@ -4,7 +4,42 @@
 // bench/browser/contention.js): per layer, one thread against the default thread count, idle
 // and busy, at the median and the 75th percentile of per-call times.
 
+const { parseArgs } = require('util');
 const { median, quantile } = require('./stats');
+
+// The options both benchmarks take (their --help says what each means); `extra`, one's own.
+const OPTIONS = {
+  contention: { type: 'boolean' },
+  layers: { type: 'string' },
+  ms: { type: 'string', default: '1200' },
+  busy: { type: 'string', default: '1' },
+  runs: { type: 'string', default: '1' },
+  'output-buffer': { type: 'boolean', default: false },
+  compare: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+/**
+ * A contention benchmark's arguments: { values (as util.parseArgs gives them), ms, busy, runs }.
+ * --help prints `usage` and exits; anything wrong throws an error that ends with it.
+ */
+function parseContentionArgs(argv, usage, extra = {}) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { ...OPTIONS, ...extra }, strict: true }));
+  } catch (error) {
+    throw Object.assign(new Error(`${error.message}\n${usage}`), { usage: true });
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const [ms, busy, runs] = [Number(values.ms), Number(values.busy), Number(values.runs)];
+  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) {
+    throw Object.assign(new Error(usage), { usage: true });
+  }
+  return { values, ms, busy, runs };
+}
 
 /** p50, p75 and the count of one way's per-call ms. */
 const summarizeCalls = (samples) => ({ p50: quantile(samples, 0.5), p75: quantile(samples, 0.75), calls: samples.length });
@@ -51,4 +86,6 @@ function medianRows(runs) {
   });
 }
 
-module.exports = { summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows };
+module.exports = {
+  summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows, parseContentionArgs,
+};

@@ -10,27 +10,17 @@
 
 const os = require('os');
 const path = require('path');
-const { parseArgs } = require('util');
 const { launchChromium } = require('../../tests/browser/chromium');
 const { selectLayers } = require('../layers');
 const { startWindow } = require('../machine_load');
-const { summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows } = require('../contention_report');
+const {
+  summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows, parseContentionArgs,
+} = require('../contention_report');
 const { startServer } = require('../../tests/browser/static_server');
 const { openBenchPage } = require('./browser_page');
 const { startChildrenWindow } = require('./child_cpu');
 
 const TOLERANCE = 1e-3;
-
-const OPTIONS = {
-  contention: { type: 'boolean' },
-  layers: { type: 'string' },
-  ms: { type: 'string', default: '1200' },
-  busy: { type: 'string', default: '1' },
-  runs: { type: 'string', default: '1' },
-  'output-buffer': { type: 'boolean', default: false },
-  compare: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-};
 
 const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--compare DIR]
   --layers a,b     only these layers (default: all)
@@ -46,20 +36,7 @@ const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parse(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
-  } catch (error) {
-    throw Object.assign(new Error(`${error.message}\n${USAGE}`), { usage: true });
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const [ms, busy, runs] = [Number(values.ms), Number(values.busy), Number(values.runs)];
-  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) {
-    throw Object.assign(new Error(USAGE), { usage: true });
-  }
+  const { values, ms, busy, runs } = parseContentionArgs(argv, USAGE);
   return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'], compare: values.compare };
 }
 
