@@ -57,6 +57,19 @@ std::vector<float> run_operator(const SepConvParams& p, const std::vector<float>
   return output;
 }
 
+// A small late layer: every row in one tile, so the threads split its output channels (25 panels).
+ConvSpec small_late_layer() {
+  ConvSpec spec;
+  spec.in_h = 5;
+  spec.in_w = 5;
+  spec.in_c = 128;
+  spec.k_h = 3;
+  spec.k_w = 3;
+  spec.out_c = 200;
+  spec.padding = Padding::kSame;
+  return spec;
+}
+
 class SeparableConv2dTest : public ::testing::Test {
  protected:
   // Runs p with `packed` on every pool and compares each output with `expected`.
@@ -197,15 +210,7 @@ TEST_F(SeparableConv2dTest, CallerJoiningLateGetsTheSameResult) {
 // thread computing the depthwise part once per call and keeping it between its chunks: one
 // operator and workspace run on a new input each time must never reuse the last call's.
 TEST_F(SeparableConv2dTest, SmallChunksOfOutputChannelsKeepNoDepthwiseOutputBetweenCalls) {
-  ConvSpec spec;
-  spec.in_h = 5;
-  spec.in_w = 5;
-  spec.in_c = 128;
-  spec.k_h = 3;
-  spec.k_w = 3;
-  spec.out_c = 200;
-  spec.padding = Padding::kSame;
-  const SepConvParams p = make_params(spec);
+  const SepConvParams p = make_params(small_late_layer());
   std::mt19937 rng(510);
   const Weights w = random_weights(p, rng);
   const std::vector<float> packed = pack(p, w);
@@ -242,14 +247,7 @@ TEST_F(SeparableConv2dTest, InputArrivingAfterStartIsWaitedFor) {
   nchw.nchw = true;
   nchw.dilation_h = 2;
   nchw.dilation_w = 2;
-  ConvSpec late;
-  late.in_h = 5;
-  late.in_w = 5;
-  late.in_c = 128;
-  late.k_h = 3;
-  late.k_w = 3;
-  late.out_c = 200;
-  late.padding = Padding::kSame;
+  const ConvSpec late = small_late_layer();
   std::mt19937 rng(511);
   for (const ConvSpec& spec : {tall, nchw, late}) {
     const SepConvParams p = make_params(spec);
