@@ -105,11 +105,17 @@ void pack_weights(uintptr_t filter_shape, uintptr_t depthwise, uintptr_t pointwi
 // start() returns while the pool's workers compute; JavaScript does its own work meanwhile and
 // then calls join(), where the calling thread helps finish. No other call may come in between.
 // With input_arriving, JavaScript copies the input in after start(), raising the count at
-// input_rows_ready_address() as it goes (SeparableConv2d::start).
+// input_rows_ready_address() as it goes; with rows_finished (0: none), it may call help() and
+// copy out the rows flagged finished in between (SeparableConv2d::start).
 void start(SeparableConv2d& op, uintptr_t input, uintptr_t packed, uintptr_t output,
-           uintptr_t workspace, bool input_arriving) {
+           uintptr_t workspace, bool input_arriving, uintptr_t rows_finished) {
   op.start(at<const float>(input), at<const float>(packed), at<float>(output), at<void>(workspace),
-           *pool(), input_arriving);
+           *pool(), input_arriving, at<std::atomic<int32_t>>(rows_finished));
+}
+
+// Steps as doubles, as rows.
+double help(SeparableConv2d&, double max_steps) {
+  return static_cast<double>(pool()->help(static_cast<int64_t>(max_steps)));
 }
 
 uintptr_t input_rows_ready_address(SeparableConv2d& op) {
@@ -188,6 +194,7 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .function("workspaceBytes", &workspace_bytes)
       .function("start", &start)
       .function("join", &join)
+      .function("help", &help)
       .function("inputRowsReadyAddress", &input_rows_ready_address)
       .function("rows", &rows)
       .function("runSlice", &run_slice);

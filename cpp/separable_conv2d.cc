@@ -82,9 +82,13 @@ SeparableConv2d::SeparableConv2d(const SepConvParams& params) : p_(params) {
 uint64_t SeparableConv2d::workspace_bytes(int threads) const { return thread_bytes_ * threads; }
 
 void SeparableConv2d::start(const float* input, const float* packed, float* output,
-                            void* workspace, ThreadPool& pool, bool input_arriving) {
+                            void* workspace, ThreadPool& pool, bool input_arriving,
+                            std::atomic<int32_t>* rows_finished) {
   input_rows_ready_.store(0, std::memory_order_relaxed);  // published by pool.start()
   const int64_t rows = this->rows();
+  if (rows_finished != nullptr) {
+    for (int64_t row = 0; row < rows; ++row) rows_finished[row].store(0, std::memory_order_relaxed);
+  }
   const int32_t panels = this->panels();
   const int64_t macs = rows * p_.out_w * (int64_t{p_.k_h} * p_.k_w + p_.out_c) * cm_count_;
   const int threads = macs < kMinParallelMacs ? 1 : pool.threads();
@@ -127,7 +131,7 @@ void SeparableConv2d::start(const float* input, const float* packed, float* outp
   }
   schedule.record = &ways_;
   job_ = Job{this, input, packed, output, bytes, by_panels, whole_tile,
-             input_arriving ? &input_rows_ready_ : nullptr};
+             input_arriving ? &input_rows_ready_ : nullptr, rows_finished};
   pool.start(schedule, &SeparableConv2d::run_chunk, &job_);
 }
 
@@ -151,6 +155,9 @@ void SeparableConv2d::run_chunk(const void* context, int64_t begin, int64_t end,
   } else {
     op.run_rows(job.input, job.packed, job.output, scratch, begin, end, 0, op.panels(), false,
                 job.arriving);
+    if (job.rows_finished != nullptr) {
+      for (int64_t row = begin; row < end; ++row) job.rows_finished[row].store(1, std::memory_order_release);
+    }
   }
 }
 

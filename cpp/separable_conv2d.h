@@ -42,8 +42,13 @@ class SeparableConv2d {
   // With input_arriving, the caller writes the input after start(), raising input_rows_ready()
   // (rows of every image, N*H, in order; NCHW a whole image at a time) as rows arrive, and must
   // end with every row counted before join(): the threads compute the first rows meanwhile.
+  // With rows_finished (rows() flags), start() zeroes them, and a row's becomes 1 (stored with
+  // release) once that output row is final, so that the caller can copy it out while the others
+  // are computed (between pool.help() calls). Jobs split by output channels set none: every row
+  // is final only when the job is, after join().
   void start(const float* input, const float* packed, float* output, void* workspace,
-             ThreadPool& pool, bool input_arriving = false);
+             ThreadPool& pool, bool input_arriving = false,
+             std::atomic<int32_t>* rows_finished = nullptr);
   std::atomic<int32_t>& input_rows_ready() { return input_rows_ready_; }
   void run(const float* input, const float* packed, float* output, void* workspace,
            ThreadPool& pool);
@@ -67,6 +72,7 @@ class SeparableConv2d {
     bool by_panels;  // chunks of pointwise panels, else of rows
     bool whole_tile;  // by panels, every row in one tile: a thread computes its depthwise part once
     const std::atomic<int32_t>* arriving;  // the input rows written so far, or null: all
+    std::atomic<int32_t>* rows_finished;  // see start(), or null
   };
   static void run_chunk(const void* job, int64_t begin, int64_t end, int thread);
   int32_t panels() const;  // pointwise panels of output channels

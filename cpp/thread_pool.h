@@ -87,6 +87,12 @@ class ThreadPool {
   // the others.
   void join();
 
+  // Runs at most max_steps steps of the started job on a helping caller, and returns how many:
+  // 0 once none is left to take (others may still be finishing theirs; join() waits for them).
+  // Between calls the caller does other work, such as copying out what is finished. A caller
+  // that does not help, or a job on the caller alone (see the top), gets 0: join() runs it.
+  int64_t help(int64_t max_steps);
+
   // The last started job runs on the caller alone (see the top).
   bool solo() const { return solo_; }
 
@@ -122,7 +128,8 @@ class ThreadPool {
   };
 
   void work(int thread);
-  void drain(int thread);
+  int64_t run_steps(int thread, int64_t max_steps);
+  bool claim(int thread, int32_t job, int64_t step);
   bool steal(int thread, int32_t job, int64_t step);  // the caller holds the pool's lock
   bool take_step(int thread, int32_t job, int64_t step, int64_t* begin, int64_t* end);
   void finish_units(int64_t count, int64_t units);

@@ -21,21 +21,29 @@
 
 const { SeparableConv2dError } = require('./errors');
 
+// Steps of the pool's job (tiles of rows) the calling thread runs between two looks for finished
+// rows to copy out: with one, batch8's calls took 4% longer (more, smaller copies).
+const HELP_STEPS = 4;
+
 /**
  * Blocking: the calling thread starts the pool, copies the input in while it computes the first
- * rows (copyIn, if given), allocates, and helps finish.
+ * rows (copyIn, if given), allocates, and helps finish. Where the operator flags finished rows
+ * (rowsFinished), the caller helps a few steps at a time and copies out the rows finished meanwhile
+ * (its own, still in its cache, and the others'), so that little is left to copy after join().
  */
-function computeBlocking(op, { input, packed, output, workspace }, result, copyIn) {
+function computeBlocking(op, { input, packed, output, workspace, rowsFinished = 0 }, result, copyIn) {
   // join() must come before the block is freed, whatever happens here.
-  op.start(input, packed, output, workspace, Boolean(copyIn));
+  op.start(input, packed, output, workspace, Boolean(copyIn), rowsFinished);
   let array;
   try {
     if (copyIn) copyIn();
     array = result.allocate();
+    if (array && rowsFinished) while (op.help(HELP_STEPS) > 0) result.copyFinished(array);
   } finally {
     op.join();
   }
-  if (array) result.copy(array, 0, result.length);
+  if (array && rowsFinished) result.copyFinished(array, true);
+  else if (array) result.copy(array, 0, result.length);
   return array;
 }
 
@@ -264,7 +272,7 @@ async function computeRowsOnPage(backend, params, op, { input, packed, output, w
   const rows = op.rows();
   const perRow = macsPerRow(params);
   if (backend.pooled && rows * perRow >= IMMEDIATE_MACS) {
-    await pooledJob(backend, () => op.start(input, packed, output, workspace, Boolean(copyIn)), () => op.join(), copyIn);
+    await pooledJob(backend, () => op.start(input, packed, output, workspace, Boolean(copyIn), 0), () => op.join(), copyIn);
     return;
   }
   if (copyIn) copyIn();

@@ -107,6 +107,43 @@ function copyInputInBands(module, op, params, source, address) {
   }
 }
 
+// A row's flag in a run's rowsFinished: 0 while computed, then FINISHED (the operator's), then
+// COPIED (ours).
+const FINISHED = 1;
+const COPIED = 2;
+
+/**
+ * copyFinished(array, all) for a run whose operator flags its finished output rows at `address`
+ * (SeparableConv2d::start's rows_finished, `rows` Int32s): copies into `array` (with copy(array,
+ * from, to), floats of the result) the groups of `unitRows` rows that are finished and not yet
+ * copied, contiguous ones at once; with `all` (after join()), every group not yet copied. NCHW
+ * groups are whole images: only those are contiguous.
+ */
+function finishedRowsCopier(module, address, rows, unitRows, rowFloats, copy) {
+  let lowest = 0;  // the rows before it are copied
+  return (array, all = false) => {
+    const heap = module.HEAP32;  // read at each call: growing memory replaces the views
+    const flags = address / 4;
+    let from = -1;  // the first row of a run of groups to copy
+    const flush = (to) => {
+      if (from >= 0) copy(array, from * rowFloats, to * rowFloats);
+      from = -1;
+    };
+    for (let row = lowest; row < rows; row += unitRows) {
+      let ready = heap[flags + row] !== COPIED;
+      for (let r = row; ready && !all && r < row + unitRows; r += 1) ready = Atomics.load(heap, flags + r) === FINISHED;
+      if (!ready) {
+        flush(row);
+        continue;
+      }
+      heap[flags + row] = COPIED;
+      if (from < 0) from = row;
+    }
+    flush(rows);
+    while (lowest < rows && heap[flags + lowest] === COPIED) lowest += unitRows;
+  };
+}
+
 class HeapLayer {
   /**
    * @param module the loaded wasm module
@@ -114,13 +151,14 @@ class HeapLayer {
    * @param filters checked filters (arguments.checkFilters)
    * @param shape the filters' shape (arguments.filterShape), all that packing needs
    * @param newArray (length) => a new Float32Array for a result
-   * @param overlapInput whether a forward run's input of more than a band is copied in after the
-   *   pool starts, as it arrives (copyInputInBands): where threads other than the caller's compute
+   * @param overlap whether a forward run's input of more than a band is copied in after the pool
+   *   starts, as it arrives (copyInputInBands), and its result array of more than a band is filled
+   *   as rows are finished (finishedRowsCopier): where threads other than the caller's compute
    */
-  constructor(module, opts, filters, shape, { newArray, overlapInput }) {
+  constructor(module, opts, filters, shape, { newArray, overlap }) {
     this.module = module;
     this.newArray = newArray;
-    this.overlapInput = overlapInput;
+    this.overlap = overlap;
     this.context = opts.context;
     this.shape = shape;
     ensureHeadroom(module, this.context);
@@ -178,6 +216,8 @@ class HeapLayer {
    * (js/compute.js), synchronously or as a Promise; so does run(). It returns the Float32Array,
    * or nothing for an address. copyIn(), null for an input in wasm memory, copies the input in
    * as it arrives for op.start(..., true), or before a computation that starts no pool.
+   * addresses.rowsFinished, where not 0, is where the operator flags finished rows, and
+   * result.copyFinished(array, all) copies them out (finishedRowsCopier).
    */
   run({ params, input, outputShape }, output, compute) {
     const outputLength = outputShape.reduce((a, b) => a * b, 1);
@@ -192,12 +232,18 @@ class HeapLayer {
       if (failed && newShape) this.releaseOp('SeparableConv2d');  // a failed first run of a shape leaves nothing behind
     };
     try {
-      block = this.enter(input, inputLength, output, outputLength);
+      const rows = params.batch * params.outH;
+      block = this.enter(input, inputLength, output, outputLength, rows);
       const { op } = this.ops.SeparableConv2d;
-      const { arriving } = block;
-      const copyIn = arriving ? () => copyInputInBands(this.module, op, params, arriving, block.addresses.input) : null;
-      const finished = compute(op, block.addresses, this.result(block.addresses.output,
-        outputLength, () => (typeof output === 'number' ? null : output || this.newArray(outputLength))), copyIn);
+      const { arriving, addresses } = block;
+      const copyIn = arriving ? () => copyInputInBands(this.module, op, params, arriving, addresses.input) : null;
+      const result = this.result(addresses.output, outputLength,
+        () => (typeof output === 'number' ? null : output || this.newArray(outputLength)));
+      if (addresses.rowsFinished) {
+        result.copyFinished = finishedRowsCopier(this.module, addresses.rowsFinished, rows,
+          params.nchw ? params.outH : 1, outputLength / rows, result.copy);
+      }
+      const finished = compute(op, addresses, result, copyIn);
       const finish = (result) => {
         cleanUp(false);
         return result || undefined;
@@ -245,9 +291,10 @@ class HeapLayer {
 
   /**
    * Allocates the run's block and copies the input in, unless it arrives during the computation:
-   * { base, addresses, arriving } (arriving: the input array to copy in then, or null).
+   * { base, addresses, arriving } (arriving: the input array to copy in then, or null), with
+   * room for the output's `rows` finished flags where the result array is filled as they finish.
    */
-  enter(input, inputLength, output, outputLength) {
+  enter(input, inputLength, output, outputLength, rows) {
     const { module } = this;
     const { op } = this.ops.SeparableConv2d;
     const inputInWasm = typeof input === 'number';
@@ -259,7 +306,9 @@ class HeapLayer {
     const what = inputInWasm || outputInWasm
       ? 'this call (the workspace, and input or output where not a WasmTensor)'
       : 'this call (input, workspace and output)';
-    const arrives = !inputInWasm && this.overlapInput && inputLength > BAND_FLOATS;
+    const arrives = !inputInWasm && this.overlap && inputLength > BAND_FLOATS;
+    const leaves = !outputInWasm && this.overlap && outputLength > BAND_FLOATS;
+    if (leaves) sizes.rowsFinished = 4 * rows;
     const block = fillBlock(module, this.context, what, sizes, inputInWasm ? {} : { input }, arrives ? 'input' : null);
     block.arriving = block.later;
     ensureHeadroom(module, this.context);
@@ -268,6 +317,7 @@ class HeapLayer {
       packed: this.packed,
       output: outputInWasm ? output : block.at('output'),
       workspace: block.at('workspace'),
+      rowsFinished: leaves ? block.at('rowsFinished') : 0,
     };
     return block;
   }

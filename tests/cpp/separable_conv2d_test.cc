@@ -70,6 +70,20 @@ ConvSpec small_late_layer() {
   return spec;
 }
 
+// Two images of many rows: the threads split its rows.
+ConvSpec tall_layer() {
+  ConvSpec spec;
+  spec.batch = 2;
+  spec.in_h = 40;
+  spec.in_w = 24;
+  spec.in_c = 16;
+  spec.k_h = 3;
+  spec.k_w = 3;
+  spec.out_c = 24;
+  spec.padding = Padding::kSame;
+  return spec;
+}
+
 class SeparableConv2dTest : public ::testing::Test {
  protected:
   // Runs p with `packed` on every pool and compares each output with `expected`.
@@ -234,15 +248,7 @@ TEST_F(SeparableConv2dTest, SmallChunksOfOutputChannelsKeepNoDepthwiseOutputBetw
 // bands so that the threads run ahead, and counts rows as it goes: NHWC a band of rows, NCHW an
 // image at a time. By rows and by output channels (the 5x5 image), on every pool.
 TEST_F(SeparableConv2dTest, InputArrivingAfterStartIsWaitedFor) {
-  ConvSpec tall;
-  tall.batch = 2;
-  tall.in_h = 40;
-  tall.in_w = 24;
-  tall.in_c = 16;
-  tall.k_h = 3;
-  tall.k_w = 3;
-  tall.out_c = 24;
-  tall.padding = Padding::kSame;
+  const ConvSpec tall = tall_layer();
   ConvSpec nchw = tall;
   nchw.nchw = true;
   nchw.dilation_h = 2;
@@ -275,6 +281,59 @@ TEST_F(SeparableConv2dTest, InputArrivingAfterStartIsWaitedFor) {
       pool.join();
       EXPECT_TRUE(all_near(expected, output, describe(p) + ", input arriving, " +
                                                  std::to_string(pool.threads()) + " threads"));
+    }
+  }
+}
+
+// A caller that helps a step at a time copies out each row as soon as it is flagged finished:
+// what it copies is the row's final value. By join() a job split by rows has flagged every row;
+// one split by output channels (the small late layer, on several threads) flags none.
+TEST_F(SeparableConv2dTest, RowsFlaggedFinishedHoldTheirFinalValues) {
+  ConvSpec nchw = tall_layer();
+  nchw.nchw = true;
+  std::mt19937 rng(513);
+  for (const ConvSpec& spec : {tall_layer(), nchw, small_late_layer()}) {
+    const SepConvParams p = make_params(spec);
+    const std::vector<float> input = random_floats(input_floats(p), rng);
+    const Weights w = random_weights(p, rng);
+    const std::vector<float> packed = pack(p, w);
+    const std::vector<float> expected = oracle_output(p, input, w);
+    const TensorStrides os = output_strides(p);
+    for (ThreadPool& pool : pools_) {
+      const std::string where = describe(p) + ", " + std::to_string(pool.threads()) + " threads";
+      SeparableConv2d op(p);
+      std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
+      std::vector<float> output(output_floats(p), std::nanf(""));
+      std::vector<std::atomic<int32_t>> finished(static_cast<size_t>(op.rows()));
+      for (auto& flag : finished) flag = 7;  // start() zeroes them
+      std::vector<float> copied(output.size(), std::nanf(""));
+      int64_t rows_copied = 0;
+      const auto copy_finished = [&] {
+        for (int64_t row = 0; row < op.rows(); ++row) {
+          if (finished[row].exchange(2, std::memory_order_acquire) != 1) continue;
+          ++rows_copied;
+          const int64_t b = row / p.out_h;
+          const int64_t i = row % p.out_h;
+          for (int32_t j = 0; j < p.out_w; ++j) {
+            for (int32_t k = 0; k < p.out_c; ++k) {
+              const int64_t at = b * os.n + i * os.h + j * os.w + k * os.c;
+              copied[at] = output[at];
+            }
+          }
+        }
+      };
+      op.start(input.data(), packed.data(), output.data(), workspace.data(), pool, false,
+               finished.data());
+      while (pool.help(1) > 0) copy_finished();
+      pool.join();
+      copy_finished();
+      EXPECT_TRUE(all_near(expected, output, where));
+      if (spec.in_c == small_late_layer().in_c && pool.threads() > 1) {
+        EXPECT_EQ(rows_copied, 0) << where;
+      } else {
+        EXPECT_EQ(rows_copied, op.rows()) << where;
+        EXPECT_TRUE(all_near(expected, copied, where + ", rows copied as flagged"));
+      }
     }
   }
 }

@@ -346,6 +346,64 @@ TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
   EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but one in 64 alone";
 }
 
+// help() runs a helping caller's steps, at most as many as asked, in thread index 0, until none
+// is left to take; with the workers' steps they cover every unit once.
+TEST(ThreadPool, HelpRunsTheCallersStepsAFewAtATime) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int job = 0; job < 20; ++job) {
+      std::vector<std::atomic<int>> runs(200);
+      std::atomic<int> misplaced{0};
+      Schedule schedule;
+      schedule.units = 200;
+      schedule.step = 2;
+      const std::thread::id caller = std::this_thread::get_id();
+      const auto mark = [&](int64_t begin, int64_t end, int thread) {
+        if ((std::this_thread::get_id() == caller) != (thread == 0)) misplaced.fetch_add(1);
+        for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+      };
+      pool.start(schedule, mark);
+      int64_t steps = 0;
+      for (int64_t ran; (ran = pool.help(3)) > 0;) {
+        ASSERT_LE(ran, 3);
+        steps += ran;
+      }
+      EXPECT_EQ(pool.help(3), 0) << "nothing is left to take";
+      pool.join();
+      for (int unit = 0; unit < 200; ++unit) ASSERT_EQ(runs[unit].load(), 1) << threads << " threads, unit " << unit;
+      EXPECT_EQ(misplaced.load(), 0);
+      if (threads == 1) EXPECT_EQ(steps, 100) << "alone, the caller runs every step in help()";
+    }
+  }
+}
+
+// help() leaves to join() a job on the caller alone, and has nothing for a caller that does not
+// help.
+TEST(ThreadPool, HelpLeavesSoloJobsToJoinAndRunsNothingWithoutTheCaller) {
+  WayRecord record;  // the caller alone measured far faster: the next job runs solo
+  for (int way = 0; way < 2; ++way) {
+    for (double& ns : record.recent[way].ns) ns = way == 0 ? 1e3 : 1e6;
+    record.recent[way].count = WayRecord::kSize;
+  }
+  ThreadPool helping(2);
+  ThreadPool not_helping(2, /*caller_helps=*/false);
+  for (ThreadPool* pool : {&helping, &not_helping}) {
+    std::vector<std::atomic<int>> runs(64);
+    Schedule schedule;
+    schedule.units = 64;
+    schedule.step = 1;
+    schedule.record = &record;
+    const auto mark = [&](int64_t begin, int64_t end, int) {
+      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    };
+    pool->start(schedule, mark);
+    EXPECT_EQ(pool->help(1), 0);
+    pool->join();
+    for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "unit " << unit;
+    EXPECT_EQ(pool->solo(), pool == &helping);
+  }
+}
+
 // Without a helping caller the workers do every job, however slow.
 TEST(ThreadPool, WithoutTheCallerJobsAreNeverSolo) {
   ThreadPool pool(2, /*caller_helps=*/false);

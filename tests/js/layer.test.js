@@ -376,6 +376,32 @@ describe('layer lifecycle', () => {
     }
   });
 
+  test('a result of several bands is copied out as its rows finish: every row of every run, into fresh and reused arrays, NHWC and NCHW', async () => {
+    // More than 2^16 floats a result, so that the calling thread copies rows out between its
+    // steps (js/heap_layer.js finishedRowsCopier); NCHW by whole images. Into one reused array,
+    // two inputs in turn: a row left uncopied would keep the other input's values.
+    for (const [i, dataFormat] of ['NHWC', 'NCHW'].entries()) {
+      const c = lifecycleCase(FIRST_SEED + 7020 + i, {
+        ...BIG, dataFormat, N: 3, H: 40, W: 40, C: 16, M: 1, O: 32, KH: 3, KW: 3,
+        ranges: { N: [2, 3], H: [36, 44], W: [36, 44] },
+      });
+      const layer = await createSeparableConv2d(c.filters.depthwise, c.filters.pointwise, c.options);
+      for (let k = 0; k < c.inputs.length; k++) {
+        const fresh = layer.runSync(c.inputs[k]);
+        expect(fresh.data.length).toBeGreaterThan(2 ** 16);
+        expect(c.disagreement(fresh, k)).toBeNull();
+        const output = new Float32Array(fresh.data.length);
+        const negated = { data: c.inputs[k].data.map((v) => -v), shape: c.inputs[k].shape };
+        for (let round = 0; round < 3; round++) {
+          layer.runSync(negated, { output });
+          expect(c.disagreement(layer.runSync(c.inputs[k], { output }), k)).toBeNull();
+          expect(sameBits((await layer.run(c.inputs[k], { output })).data, fresh.data)).toBe(true);
+        }
+      }
+      layer.dispose();
+    }
+  });
+
   test('each result is its own Float32Array; inputs are not modified', async () => {
     const c = lifecycleCase(FIRST_SEED + 7002);
     const layer = await createSeparableConv2d(c.filters.depthwise, c.filters.pointwise, c.options);
