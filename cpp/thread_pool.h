@@ -10,8 +10,12 @@
 //
 // On a busy machine (more runnable threads than cores) the pool's threads take cores from each
 // other, and wait for the step a descheduled thread is in the middle of (the rest of its chunk
-// the others take: see Schedule): a job can be slower than on the helping caller alone. So a kind of job (one operator's) keeps a WayRecord of how long it took both
-// ways, and runs the faster way; one job in kProbeEvery runs the other way, to notice a change.
+// the others take: see Schedule): a job can be slower than on the helping caller alone. So a
+// kind of job (one operator's) keeps a WayRecord of how long it took both ways, and runs the
+// faster way; one job in kProbeEvery runs the other way, to notice a change. A job's time is the
+// caller's in help() and join(): what it does in between (copying in and out, allocating) costs
+// the same both ways, and with a result in fresh memory its page faults, which land between
+// help() calls with the workers and after join() alone, made the two ways' times incomparable.
 #pragma once
 
 #include <atomic>
@@ -158,10 +162,10 @@ class ThreadPool {
   std::atomic<uint32_t> generation_{0};
   std::atomic<int> sleepers_{0};  // workers asleep until woken (wasm)
   std::atomic<bool> stopping_{false};
-  // The current job's way (see the top), and when it started if it is measured.
+  // The current job's way (see the top), and the time the caller spent in help() and join() for it.
   bool solo_ = false;
   bool measured_ = false;
-  std::chrono::steady_clock::time_point job_start_;
+  std::chrono::steady_clock::duration caller_time_{};
 };
 
 }  // namespace sepconv

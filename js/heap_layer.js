@@ -151,9 +151,9 @@ class HeapLayer {
    * @param filters checked filters (arguments.checkFilters)
    * @param shape the filters' shape (arguments.filterShape), all that packing needs
    * @param newArray (length) => a new Float32Array for a result
-   * @param overlap whether a forward run's input of more than a band is copied in after the pool
-   *   starts, as it arrives (copyInputInBands), and its result array of more than a band is filled
-   *   as rows are finished (finishedRowsCopier): where threads other than the caller's compute
+   * @param overlap { input, output }: whether a forward run's input of more than a band is copied
+   *   in after the pool starts, as it arrives (copyInputInBands), and whether its result array of
+   *   more than a band is filled as rows are finished (finishedRowsCopier)
    */
   constructor(module, opts, filters, shape, { newArray, overlap }) {
     this.module = module;
@@ -306,8 +306,8 @@ class HeapLayer {
     const what = inputInWasm || outputInWasm
       ? 'this call (the workspace, and input or output where not a WasmTensor)'
       : 'this call (input, workspace and output)';
-    const arrives = !inputInWasm && this.overlap && inputLength > BAND_FLOATS;
-    const leaves = !outputInWasm && this.overlap && outputLength > BAND_FLOATS;
+    const arrives = !inputInWasm && this.overlap.input && inputLength > BAND_FLOATS;
+    const leaves = !outputInWasm && this.overlap.output && outputLength > BAND_FLOATS;
     if (leaves) sizes.rowsFinished = 4 * rows;
     const block = fillBlock(module, this.context, what, sizes, inputInWasm ? {} : { input }, arrives ? 'input' : null);
     block.arriving = block.later;
