@@ -87,7 +87,7 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     wake = shared && !solo_;
     if (wake) ++generation_;
   }
-  caller_time_ = std::chrono::steady_clock::duration::zero();
+  job_start_ = std::chrono::steady_clock::now();
   // After unlocking, so that the woken do not wait for the lock (a page's main thread can only
   // poll for it, in Emscripten).
   if (wake) wake_workers();
@@ -125,7 +125,6 @@ void ThreadPool::sleep_while(uint32_t seen) {
 }
 
 void ThreadPool::join() {
-  const auto entered = std::chrono::steady_clock::now();
   const auto finished = [this] { return jobs_done_.load(std::memory_order_acquire) == jobs_started_; };
   // A caller that waited for jobs_done() needs nothing more: every chunk is handed out and done,
   // so no worker reads the job again.
@@ -142,8 +141,12 @@ void ThreadPool::join() {
     fn_ = nullptr;
     context_ = nullptr;
   }
-  caller_time_ += std::chrono::steady_clock::now() - entered;
-  if (measured_) learn_speed();
+  if (measured_ && !schedule_.timed_until_settle) learn_speed();
+}
+
+void ThreadPool::settle() {
+  if (measured_ && schedule_.timed_until_settle) learn_speed();
+  measured_ = false;
 }
 
 double WayRecord::Recent::median() const {
@@ -163,7 +166,8 @@ bool WayRecord::prefers_solo() const {
 
 void ThreadPool::learn_speed() {
   WayRecord::Recent& recent = schedule_.record->recent[solo_ ? 0 : 1];
-  recent.ns[recent.count++ % WayRecord::kSize] = std::chrono::duration<double, std::nano>(caller_time_).count();
+  const auto elapsed = std::chrono::steady_clock::now() - job_start_;
+  recent.ns[recent.count++ % WayRecord::kSize] = std::chrono::duration<double, std::nano>(elapsed).count();
 }
 
 // Called without the lock, after the job's last chunk counted itself done under it: the caller
@@ -225,11 +229,7 @@ int64_t ThreadPool::run_steps(int thread, int64_t max_steps) {
 // A job on the caller alone is left to join(): run in one go, then copied out whole, it took 3-6%
 // less time than a few steps at a time with copies in between (measured on 2 cores, one busy).
 int64_t ThreadPool::help(int64_t max_steps) {
-  if (!caller_helps_ || solo_) return 0;
-  const auto entered = std::chrono::steady_clock::now();
-  const int64_t ran = run_steps(0, max_steps);
-  caller_time_ += std::chrono::steady_clock::now() - entered;
-  return ran;
+  return caller_helps_ && !solo_ ? run_steps(0, max_steps) : 0;
 }
 
 // Gives `thread` the next chunk of job `job`, or else steps stolen from another's claim; false if

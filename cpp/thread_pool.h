@@ -12,10 +12,9 @@
 // other, and wait for the step a descheduled thread is in the middle of (the rest of its chunk
 // the others take: see Schedule): a job can be slower than on the helping caller alone. So a
 // kind of job (one operator's) keeps a WayRecord of how long it took both ways, and runs the
-// faster way; one job in kProbeEvery runs the other way, to notice a change. A job's time is the
-// caller's in help() and join(): what it does in between (copying in and out, allocating) costs
-// the same both ways, and with a result in fresh memory its page faults, which land between
-// help() calls with the workers and after join() alone, made the two ways' times incomparable.
+// faster way; one job in kProbeEvery runs the other way, to notice a change. A job is timed from
+// start() to join(), or to settle() where the caller copies results out both between help()
+// calls and after join(): then both ways' times hold all of the copying.
 #pragma once
 
 #include <atomic>
@@ -61,6 +60,7 @@ struct Schedule {
   int64_t max_chunk = INT64_MAX;
   int64_t step = 0;
   WayRecord* record = nullptr;  // the job's kind; without, the workers help whatever it costs
+  bool timed_until_settle = false;  // the job's time ends at settle(), not join() (see the top)
 };
 
 class ThreadPool {
@@ -90,6 +90,9 @@ class ThreadPool {
   // Runs the started job's remaining chunks on the calling thread (if it helps) and waits for
   // the others.
   void join();
+
+  // After join(), for a job timed until settle(): the caller's work on the job is over.
+  void settle();
 
   // Runs at most max_steps steps of the started job on a helping caller, and returns how many:
   // 0 once none is left to take (others may still be finishing theirs; join() waits for them).
@@ -162,10 +165,10 @@ class ThreadPool {
   std::atomic<uint32_t> generation_{0};
   std::atomic<int> sleepers_{0};  // workers asleep until woken (wasm)
   std::atomic<bool> stopping_{false};
-  // The current job's way (see the top), and the time the caller spent in help() and join() for it.
+  // The current job's way (see the top), and when it started.
   bool solo_ = false;
   bool measured_ = false;
-  std::chrono::steady_clock::duration caller_time_{};
+  std::chrono::steady_clock::time_point job_start_;
 };
 
 }  // namespace sepconv
