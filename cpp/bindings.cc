@@ -118,9 +118,6 @@ double help(SeparableConv2d&, double max_steps) {
   return static_cast<double>(pool()->help(static_cast<int64_t>(max_steps)));
 }
 
-// After join() and the last copy out of a job started with rows_finished (see thread_pool.h).
-void settle(SeparableConv2d&) { pool()->settle(); }
-
 uintptr_t input_rows_ready_address(SeparableConv2d& op) {
   return reinterpret_cast<uintptr_t>(&op.input_rows_ready());
 }
@@ -198,7 +195,6 @@ EMSCRIPTEN_BINDINGS(sepconv) {
       .function("start", &start)
       .function("join", &join)
       .function("help", &help)
-      .function("settle", &settle)
       .function("inputRowsReadyAddress", &input_rows_ready_address)
       .function("rows", &rows)
       .function("runSlice", &run_slice);

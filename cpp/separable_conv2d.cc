@@ -130,9 +130,7 @@ void SeparableConv2d::start(const float* input, const float* packed, float* outp
     }
   }
   schedule.record = &ways_;
-  // A caller copying finished rows out copies them between help() calls with the workers, and
-  // after join() alone: either way the copying is part of the job's time.
-  schedule.timed_until_settle = rows_finished != nullptr;
+  schedule.timed_by_caller = rows_finished != nullptr;  // the caller copies out between steps
   job_ = Job{this, input, packed, output, bytes, by_panels, whole_tile,
              input_arriving ? &input_rows_ready_ : nullptr, rows_finished};
   pool.start(schedule, &SeparableConv2d::run_chunk, &job_);

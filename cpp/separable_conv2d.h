@@ -45,8 +45,7 @@ class SeparableConv2d {
   // With rows_finished (rows() flags), start() zeroes them, and a row's becomes 1 (stored with
   // release) once that output row is final, so that the caller can copy it out while the others
   // are computed (between pool.help() calls). Jobs split by output channels set none: every row
-  // is final only when the job is, after join(). The caller then calls pool.settle() once it has
-  // copied everything out (the job is timed until then: thread_pool.h).
+  // is final only when the job is, after join().
   void start(const float* input, const float* packed, float* output, void* workspace,
              ThreadPool& pool, bool input_arriving = false,
              std::atomic<int32_t>* rows_finished = nullptr);

@@ -26,7 +26,9 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
 constexpr std::chrono::microseconds kSpinWithoutCaller{100};
 
 // One job in this many runs the way not preferred (see thread_pool.h), so that a change (the
-// machine getting busy or idle again) is seen within this many jobs.
+// machine getting busy or idle again) is seen within this many jobs. (One in 16 for the workers'
+// way while the caller's is preferred brought jobs back sooner after a burst of slow ones, but
+// beside a busy process its probes, and the workers polling after each, doubled some layers' p75.)
 constexpr int kProbeEvery = 64;
 // The workers are used unless the caller alone took at most this share of their time.
 constexpr double kSoloMargin = 0.9;
@@ -87,6 +89,7 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     wake = shared && !solo_;
     if (wake) ++generation_;
   }
+  caller_time_ = std::chrono::steady_clock::duration::zero();
   job_start_ = std::chrono::steady_clock::now();
   // After unlocking, so that the woken do not wait for the lock (a page's main thread can only
   // poll for it, in Emscripten).
@@ -125,6 +128,7 @@ void ThreadPool::sleep_while(uint32_t seen) {
 }
 
 void ThreadPool::join() {
+  const auto entered = std::chrono::steady_clock::now();
   const auto finished = [this] { return jobs_done_.load(std::memory_order_acquire) == jobs_started_; };
   // A caller that waited for jobs_done() needs nothing more: every chunk is handed out and done,
   // so no worker reads the job again.
@@ -141,12 +145,8 @@ void ThreadPool::join() {
     fn_ = nullptr;
     context_ = nullptr;
   }
-  if (measured_ && !schedule_.timed_until_settle) learn_speed();
-}
-
-void ThreadPool::settle() {
-  if (measured_ && schedule_.timed_until_settle) learn_speed();
-  measured_ = false;
+  caller_time_ += std::chrono::steady_clock::now() - entered;
+  if (measured_) learn_speed();
 }
 
 double WayRecord::Recent::median() const {
@@ -166,8 +166,8 @@ bool WayRecord::prefers_solo() const {
 
 void ThreadPool::learn_speed() {
   WayRecord::Recent& recent = schedule_.record->recent[solo_ ? 0 : 1];
-  const auto elapsed = std::chrono::steady_clock::now() - job_start_;
-  recent.ns[recent.count++ % WayRecord::kSize] = std::chrono::duration<double, std::nano>(elapsed).count();
+  const auto took = schedule_.timed_by_caller ? caller_time_ : std::chrono::steady_clock::now() - job_start_;
+  recent.ns[recent.count++ % WayRecord::kSize] = std::chrono::duration<double, std::nano>(took).count();
 }
 
 // Called without the lock, after the job's last chunk counted itself done under it: the caller
@@ -229,7 +229,11 @@ int64_t ThreadPool::run_steps(int thread, int64_t max_steps) {
 // A job on the caller alone is left to join(): run in one go, then copied out whole, it took 3-6%
 // less time than a few steps at a time with copies in between (measured on 2 cores, one busy).
 int64_t ThreadPool::help(int64_t max_steps) {
-  return caller_helps_ && !solo_ ? run_steps(0, max_steps) : 0;
+  if (!caller_helps_ || solo_) return 0;
+  const auto entered = std::chrono::steady_clock::now();
+  const int64_t ran = run_steps(0, max_steps);
+  caller_time_ += std::chrono::steady_clock::now() - entered;
+  return ran;
 }
 
 // Gives `thread` the next chunk of job `job`, or else steps stolen from another's claim; false if

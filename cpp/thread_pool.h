@@ -12,9 +12,11 @@
 // other, and wait for the step a descheduled thread is in the middle of (the rest of its chunk
 // the others take: see Schedule): a job can be slower than on the helping caller alone. So a
 // kind of job (one operator's) keeps a WayRecord of how long it took both ways, and runs the
-// faster way; one job in kProbeEvery runs the other way, to notice a change. A job is timed from
-// start() to join(), or to settle() where the caller copies results out both between help()
-// calls and after join(): then both ways' times hold all of the copying.
+// faster way; now and then a job runs the other way, to notice a change. A job is timed from
+// start() to join(), the caller's work in between (copying in, allocating) the same both ways.
+// A job whose caller copies results out between help() calls (into an array of its own: no page
+// faults) is timed by the caller's time inside help() and join() alone: from start() to join(),
+// the pooled way would hold those copies and the solo way, whose copies come after join(), not.
 #pragma once
 
 #include <atomic>
@@ -60,7 +62,7 @@ struct Schedule {
   int64_t max_chunk = INT64_MAX;
   int64_t step = 0;
   WayRecord* record = nullptr;  // the job's kind; without, the workers help whatever it costs
-  bool timed_until_settle = false;  // the job's time ends at settle(), not join() (see the top)
+  bool timed_by_caller = false;  // by the caller's time in help() and join() (see the top)
 };
 
 class ThreadPool {
@@ -90,9 +92,6 @@ class ThreadPool {
   // Runs the started job's remaining chunks on the calling thread (if it helps) and waits for
   // the others.
   void join();
-
-  // After join(), for a job timed until settle(): the caller's work on the job is over.
-  void settle();
 
   // Runs at most max_steps steps of the started job on a helping caller, and returns how many:
   // 0 once none is left to take (others may still be finishing theirs; join() waits for them).
@@ -165,10 +164,12 @@ class ThreadPool {
   std::atomic<uint32_t> generation_{0};
   std::atomic<int> sleepers_{0};  // workers asleep until woken (wasm)
   std::atomic<bool> stopping_{false};
-  // The current job's way (see the top), and when it started.
+  // The current job's way (see the top), when it started, and the time the caller spent in help()
+  // and join() for it.
   bool solo_ = false;
   bool measured_ = false;
   std::chrono::steady_clock::time_point job_start_;
+  std::chrono::steady_clock::duration caller_time_{};
 };
 
 }  // namespace sepconv

@@ -44,8 +44,6 @@ function computeBlocking(op, { input, packed, output, workspace, rowsFinished = 
   }
   if (array && rowsFinished) result.copyFinished(array, true);
   else if (array) result.copy(array, 0, result.length);
-  // The job's time, by which the pool chooses to share jobs or not, includes the copies out.
-  if (rowsFinished) op.settle();
   return array;
 }
 

@@ -152,8 +152,9 @@ class HeapLayer {
    * @param shape the filters' shape (arguments.filterShape), all that packing needs
    * @param newArray (length) => a new Float32Array for a result
    * @param overlap { input, output }: whether a forward run's input of more than a band is copied
-   *   in after the pool starts, as it arrives (copyInputInBands), and whether its result array of
-   *   more than a band is filled as rows are finished (finishedRowsCopier)
+   *   in after the pool starts, as it arrives (copyInputInBands), and whether a result array of the
+   *   caller's own ({ output }) of more than a band is filled as rows are finished
+   *   (finishedRowsCopier)
    */
   constructor(module, opts, filters, shape, { newArray, overlap }) {
     this.module = module;
@@ -307,7 +308,9 @@ class HeapLayer {
       ? 'this call (the workspace, and input or output where not a WasmTensor)'
       : 'this call (input, workspace and output)';
     const arrives = !inputInWasm && this.overlap.input && inputLength > BAND_FLOATS;
-    const leaves = !outputInWasm && this.overlap.output && outputLength > BAND_FLOATS;
+    // Only into the caller's own array: a new one's page faults cost several times more while a
+    // worker computes, and would swing the pool's choice between its ways (cpp/thread_pool.h).
+    const leaves = output !== undefined && !outputInWasm && this.overlap.output && outputLength > BAND_FLOATS;
     if (leaves) sizes.rowsFinished = 4 * rows;
     const block = fillBlock(module, this.context, what, sizes, inputInWasm ? {} : { input }, arrives ? 'input' : null);
     block.arriving = block.later;

@@ -404,10 +404,9 @@ TEST(ThreadPool, HelpLeavesSoloJobsToJoinAndRunsNothingWithoutTheCaller) {
   }
 }
 
-// A job timed until settle() holds the caller's work both ways: between help() calls with the
-// workers, after join() alone (copying results out). Timed to join(), the first way counted it
-// and the second did not, and these jobs went to the caller alone.
-TEST(ThreadPool, AJobTimedUntilSettleHoldsTheCallersWorkBothWays) {
+// A job timed by the caller: its own work between help() calls (copying results out) does not
+// count against the workers. Timed from start() to join(), these jobs went to the caller alone.
+TEST(ThreadPool, TheCallersWorkBetweenHelpCallsDoesNotCountAgainstTheWorkers) {
   ThreadPool pool(2);
   WayRecord record;
   for (int job = 0; job < 130; ++job) {
@@ -415,16 +414,13 @@ TEST(ThreadPool, AJobTimedUntilSettleHoldsTheCallersWorkBothWays) {
     schedule.units = 32;
     schedule.step = 1;
     schedule.record = &record;
-    schedule.timed_until_settle = true;
+    schedule.timed_by_caller = true;
     const auto unit_of_work = [](int64_t, int64_t, int) {
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     };
     pool.start(schedule, unit_of_work);
-    int copies_left = 3;  // of 4 ms each
-    for (; copies_left > 0 && pool.help(1) > 0; --copies_left) std::this_thread::sleep_for(std::chrono::milliseconds(4));
+    while (pool.help(1) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(4));
     pool.join();
-    std::this_thread::sleep_for(std::chrono::milliseconds(4 * copies_left));
-    pool.settle();
   }
   EXPECT_FALSE(record.prefers_solo()) << "caller alone " << record.recent[0].median() << " ns, with the worker "
                                       << record.recent[1].median() << " ns";

@@ -376,10 +376,10 @@ describe('layer lifecycle', () => {
     }
   });
 
-  test('a result of several bands is copied out as its rows finish: every row of every run, into fresh and reused arrays, NHWC and NCHW', async () => {
-    // More than 2^16 floats a result, so that the calling thread copies rows out between its
-    // steps (js/heap_layer.js finishedRowsCopier); NCHW by whole images. Into one reused array,
-    // two inputs in turn: a row left uncopied would keep the other input's values.
+  test('a result of several bands is copied into the caller\'s array as its rows finish: every row of every run, NHWC and NCHW', async () => {
+    // More than 2^16 floats a result, so that the calling thread copies rows out into the given
+    // array between its steps (js/heap_layer.js finishedRowsCopier); NCHW by whole images. Two
+    // inputs in turn into one array: a row left uncopied would keep the other input's values.
     for (const [i, dataFormat] of ['NHWC', 'NCHW'].entries()) {
       const c = lifecycleCase(FIRST_SEED + 7020 + i, {
         ...BIG, dataFormat, N: 3, H: 40, W: 40, C: 16, M: 1, O: 32, KH: 3, KW: 3,
