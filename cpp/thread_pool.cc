@@ -26,9 +26,7 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
 constexpr std::chrono::microseconds kSpinWithoutCaller{100};
 
 // One job in this many runs the way not preferred (see thread_pool.h), so that a change (the
-// machine getting busy or idle again) is seen within this many jobs. (One in 16 for the workers'
-// way while the caller's is preferred brought jobs back sooner after a burst of slow ones, but
-// beside a busy process its probes, and the workers polling after each, doubled some layers' p75.)
+// machine getting busy or idle again) is seen within this many jobs.
 constexpr int kProbeEvery = 64;
 // The workers are used unless the caller alone took at most this share of their time.
 constexpr double kSoloMargin = 0.9;
@@ -244,12 +242,16 @@ bool ThreadPool::claim(int thread, int32_t job, int64_t step) {
   if (next_unit_ >= schedule_.units) return steal(thread, job, step);
   const int64_t begin = next_unit_;
   next_unit_ += next_chunk();
+  set_claim(thread, job, begin, next_unit_);
+  return true;
+}
+
+void ThreadPool::set_claim(int thread, int32_t job, int64_t begin, int64_t end) {
   Claim& own = claims_[thread];
-  std::lock_guard<std::mutex> claim_lock(own.mutex);
+  std::lock_guard<std::mutex> lock(own.mutex);
   own.job.store(job, std::memory_order_relaxed);
   own.begin.store(begin, std::memory_order_relaxed);
-  own.end.store(next_unit_, std::memory_order_relaxed);
-  return true;
+  own.end.store(end, std::memory_order_relaxed);
 }
 
 bool ThreadPool::take_step(int thread, int32_t job, int64_t step, int64_t* begin, int64_t* end) {
@@ -292,11 +294,7 @@ bool ThreadPool::steal(int thread, int32_t job, int64_t step) {
       begin = first + (end - first + step - 1) / step / 2 * step;
       victim->end.store(begin, std::memory_order_relaxed);
     }
-    Claim& own = claims_[thread];
-    std::lock_guard<std::mutex> lock(own.mutex);
-    own.job.store(job, std::memory_order_relaxed);
-    own.begin.store(begin, std::memory_order_relaxed);
-    own.end.store(end, std::memory_order_relaxed);
+    set_claim(thread, job, begin, end);
     return true;
   }
 }
