@@ -34,8 +34,9 @@ class SeparableConv2dLayer {
     // Packed now; keep no copies, only the shapes (and whether there is a bias) for setWeights.
     this._filters = { ...filters, depthwise: null, pointwise: null, bias: null, hasBias: filters.bias !== null };
     // Where a thread other than the caller's computes, a large input is copied in while it does;
-    // a large result is copied out during the job where the caller helps (not on a page, where
-    // waking up to copy cost the workers more than it saved: docs/performance.md).
+    // a large result, into the caller's own array, is copied out during the job where the caller
+    // helps (not on a page, where waking up to copy cost the workers more than it saved:
+    // docs/performance.md).
     const overlap = { input: Boolean(owner.pooled) || owner.threads > 1, output: !owner.pooled && owner.threads > 1 };
     this._heap = new HeapLayer(owner.module, opts, filters, filterShape(filters), { newArray: owner.newArray, overlap });
     const heap = this._heap;

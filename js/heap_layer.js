@@ -310,7 +310,7 @@ class HeapLayer {
     const arrives = !inputInWasm && this.overlap.input && inputLength > BAND_FLOATS;
     // Only into the caller's own array: a new one's page faults cost several times more while a
     // worker computes, and would swing the pool's choice between its ways (cpp/thread_pool.h).
-    const leaves = output !== undefined && !outputInWasm && this.overlap.output && outputLength > BAND_FLOATS;
+    const leaves = Boolean(output) && !outputInWasm && this.overlap.output && outputLength > BAND_FLOATS;
     if (leaves) sizes.rowsFinished = 4 * rows;
     const block = fillBlock(module, this.context, what, sizes, inputInWasm ? {} : { input }, arrives ? 'input' : null);
     block.arriving = block.later;
