@@ -136,7 +136,7 @@ class ThreadPool {
   void work(int thread);
   int64_t run_steps(int thread, int64_t max_steps);
   bool claim(int thread, int32_t job, int64_t step);
-  void set_claim(int thread, int32_t job, int64_t begin, int64_t end);  // under the claim's lock
+  void set_claim(int thread, int32_t job, int64_t begin, int64_t end);  // takes the claim's lock
   bool steal(int thread, int32_t job, int64_t step);  // the caller holds the pool's lock
   bool take_step(int thread, int32_t job, int64_t step, int64_t* begin, int64_t* end);
   void finish_units(int64_t count, int64_t units);
