@@ -8,19 +8,27 @@ const BLOCK_MS = 100;
 // After each block: the pool's threads poll for a while after a call before they sleep, and
 // would take a core from the way timed next.
 const GAP_MS = 10;
+// Each round starts one way later than the one before: a way's leftovers (its garbage, pages of
+// fresh results to collect, threads still polling) fall on whichever way comes next, and a fixed
+// order would charge them to the same way every round. Measured: beside a busy process, with
+// fresh results, the way timed right after the one-thread calls ran up to 2x slower, whichever
+// build it was.
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * runs: one function per way, each making one call, synchronously or returning a Promise.
- * Times every call of each way over about `ms`, in blocks of about 100 ms taken in turn;
+ * Times every call of each way over about `ms`, in blocks of about 100 ms taken in turn, the
+ * first way of each round rotating;
  * returns one array of per-call ms per way.
  */
 async function sampleCalls(runs, ms) {
   const samples = runs.map(() => []);
   const spent = runs.map(() => 0);
-  while (spent.some((t) => t < ms)) {
-    for (const [i, run] of runs.entries()) {
+  for (let round = 0; spent.some((t) => t < ms); round++) {
+    for (let k = 0; k < runs.length; k++) {
+      const i = (round + k) % runs.length;
+      const run = runs[i];
       const blockEnd = performance.now() + BLOCK_MS;
       while (performance.now() < blockEnd) {
         const t0 = performance.now();
