@@ -20,10 +20,11 @@ namespace {
 constexpr std::chrono::microseconds kSpinBeforeSleep{2000};
 
 // Without a helping caller, the caller's thread (a page's main thread) has all the work between
-// jobs: copying out, the page's own code, copying in. Workers polling for long would take the
-// cores it needs (measured in Chromium on 2 cores: 2 ms of polling made 2-thread calls 20-70%
-// slower than 100 us), so they go to sleep almost at once.
-constexpr std::chrono::microseconds kSpinWithoutCaller{100};
+// jobs: being woken, copying out, the page's own code, copying in. Workers polling would take
+// the cores it needs (measured in Chromium on 2 cores: 2 ms of polling made 2-thread calls 20-70%
+// slower than 100 us; beside a busy worker, 100 us of polling kept the page waiting 0.13 ms to be
+// woken after a job, against 0.04 ms without), so they nap at once (see sleep_while).
+constexpr std::chrono::microseconds kSpinWithoutCaller{0};
 
 // One job in this many runs the way not preferred (see thread_pool.h), so that a change (the
 // machine getting busy or idle again) is seen within this many jobs.
@@ -56,7 +57,7 @@ ThreadPool::~ThreadPool() {
     stopping_ = true;
     ++generation_;  // a worker about to sleep on the old generation returns at once
   }
-  wake_workers();
+  wake_workers(INT_MAX);
   for (auto& worker : workers_) worker.join();
 }
 
@@ -72,10 +73,12 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     units_done_.store(0, std::memory_order_relaxed);
     ++jobs_started_;
     if (empty) jobs_done_.fetch_add(1, std::memory_order_release);  // done before it starts
+    const bool one_chunk = next_chunk() >= schedule_.units;
     // A job of one chunk runs on a helping caller in join(): waking a worker only adds latency.
-    const bool shared = !empty && !(caller_helps_ && (workers_.empty() || next_chunk() >= schedule_.units));
-    // A helping caller chooses between running alone and with the workers (see thread_pool.h).
-    measured_ = shared && caller_helps_ && schedule.record != nullptr;
+    const bool shared = !empty && !(caller_helps_ && (workers_.empty() || one_chunk));
+    // A job that more than one thread would share chooses between solo and every thread (see
+    // thread_pool.h).
+    measured_ = shared && !one_chunk && threads() > 1 && schedule.record != nullptr;
     if (measured_) {
       WayRecord& record = *schedule.record;
       const bool probe = ++record.since_probe >= kProbeEvery;
@@ -84,25 +87,30 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     } else {
       solo_ = false;
     }
-    wake = shared && !solo_;
+    solo_thread_ = solo_ && caller_helps_ ? 0 : -1;  // else the first worker to come
+    wake = shared && !(solo_ && caller_helps_);
     if (wake) ++generation_;
+    caller_time_ = std::chrono::steady_clock::duration::zero();
+    job_start_ = std::chrono::steady_clock::now();
   }
-  caller_time_ = std::chrono::steady_clock::duration::zero();
-  job_start_ = std::chrono::steady_clock::now();
   // After unlocking, so that the woken do not wait for the lock (a page's main thread can only
   // poll for it, in Emscripten).
-  if (wake) wake_workers();
+  if (wake) wake_workers(solo_ ? 1 : INT_MAX);
   if (empty) notify_job_done();
 }
 
 // In wasm, workers sleep on the generation itself as a futex. Only workers in a deep sleep are
 // woken: waking a thread costs its waker up to a millisecond on the virtual machines measured
 // (the host reschedules the sleeping virtual CPU), more than many a whole call.
-void ThreadPool::wake_workers() {
+void ThreadPool::wake_workers(int count) {
 #ifdef __EMSCRIPTEN_PTHREADS__
-  if (sleepers_.load() > 0) emscripten_futex_wake(&generation_, INT_MAX);
+  if (sleepers_.load() > 0) emscripten_futex_wake(&generation_, count);
 #else
-  wake_.notify_all();
+  if (count == 1) {
+    wake_.notify_one();
+  } else {
+    wake_.notify_all();
+  }
 #endif
 }
 
@@ -126,11 +134,18 @@ void ThreadPool::sleep_while(uint32_t seen) {
 }
 
 void ThreadPool::join() {
+  // A caller that waited for jobs_done() needs nothing more but the record: every chunk is
+  // handed out and done, so no worker reads the job again.
+  if (caller_helps_ || !finished()) finish();
+  if (measured_) learn_speed();
+}
+
+bool ThreadPool::finished() const {
+  return jobs_done_.load(std::memory_order_acquire) == jobs_started_;
+}
+
+void ThreadPool::finish() {
   const auto entered = std::chrono::steady_clock::now();
-  const auto finished = [this] { return jobs_done_.load(std::memory_order_acquire) == jobs_started_; };
-  // A caller that waited for jobs_done() needs nothing more: every chunk is handed out and done,
-  // so no worker reads the job again.
-  if (!caller_helps_ && finished()) return;
   if (caller_helps_) run_steps(0, INT64_MAX);
   // Every chunk is handed out; the others finish theirs within a chunk's time. Polling for a
   // while costs less than sleeping and being woken, as for the workers.
@@ -139,12 +154,11 @@ void ThreadPool::join() {
   }
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, finished);
+    done_.wait(lock, [this] { return finished(); });
     fn_ = nullptr;
     context_ = nullptr;
   }
   caller_time_ += std::chrono::steady_clock::now() - entered;
-  if (measured_) learn_speed();
 }
 
 double WayRecord::Recent::median() const {
@@ -162,6 +176,9 @@ bool WayRecord::prefers_solo() const {
   return solo > 0 && pooled > 0 && solo < kSoloMargin * pooled;
 }
 
+// By the caller's clock, also without a helping caller (a page's job lasts until the page,
+// woken, joins it): in wasm each thread's clock is offset from the page's by as long as its
+// start message took, measured at 0.5-1.2 ms in Chromium, more than many a whole job.
 void ThreadPool::learn_speed() {
   WayRecord::Recent& recent = schedule_.record->recent[solo_ ? 0 : 1];
   const auto took = schedule_.timed_by_caller ? caller_time_ : std::chrono::steady_clock::now() - job_start_;
@@ -200,9 +217,13 @@ int64_t ThreadPool::run_steps(int thread, int64_t max_steps) {
   int64_t units = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // A worker still here after its job may find the next one: it takes part, unless that one
-    // runs on the caller alone.
-    if (fn_ == nullptr || (solo_ && !(caller_helps_ && thread == 0))) return 0;
+    if (fn_ == nullptr) return 0;
+    // A solo job is the first thread's to come (the helping caller's: see start()); a worker
+    // still here after its job may find the next one and take part, unless that one is solo.
+    if (solo_) {
+      if (solo_thread_ < 0) solo_thread_ = thread;
+      if (solo_thread_ != thread) return 0;
+    }
     fn = fn_;
     context = context_;
     job = jobs_started_;
@@ -321,7 +342,9 @@ void ThreadPool::work(int thread) {
     sleep_while(seen);
     if (stopping_.load(std::memory_order_acquire)) return;
     seen = generation_.load(std::memory_order_acquire);
-    run_steps(thread, INT64_MAX);
+    // Without a helping caller, a worker that found nothing to do (a solo job another runs)
+    // naps at once: polling would take a core from the one running it.
+    if (run_steps(thread, INT64_MAX) == 0 && !caller_helps_) sleep_while(seen);
   }
 }
 

@@ -10,10 +10,12 @@
 //
 // On a busy machine (more runnable threads than cores) the pool's threads take cores from each
 // other, and wait for the step a descheduled thread is in the middle of (the rest of its chunk
-// the others take: see Schedule): a job can be slower than on the helping caller alone. So a
-// kind of job (one operator's) keeps a WayRecord of how long it took both ways, and runs the
-// faster way; now and then a job runs the other way, to notice a change. A job is timed from
-// start() to join(), the caller's work in between (copying in, allocating) the same both ways.
+// the others take: see Schedule): a job can be slower than on one thread alone, "solo": the
+// helping caller, or without one, the first worker to come (only one is woken; the others take
+// nothing). So a kind of job (one operator's) keeps a WayRecord of how long it took both ways,
+// and runs the faster way; now and then a job runs the other way, to notice a change. A job is
+// timed from start() to join(), the caller's work in between (copying in, allocating, waiting to
+// be woken) the same both ways.
 // A job whose caller copies results out between help() calls (into an array of its own: no page
 // faults) is timed by the caller's time inside help() and join() alone: from start() to join(),
 // the pooled way would hold those copies and the solo way, whose copies come after join(), not.
@@ -40,8 +42,7 @@ namespace sepconv {
 // chunk left takes the back half of the steps another thread has claimed and not begun (work
 // stealing): a thread descheduled in the middle of its chunk, on a busy machine, leaves the others
 // to wait for one step, not for the rest of its chunk.
-// The last times of one kind of job on the helping caller alone ([0]) and with the workers
-// ([1]), whose medians are compared, so that one job slowed by something else changes nothing;
+// The last times of one kind of job solo ([0]) and on every thread ([1]), whose medians are compared, so that one job slowed by something else changes nothing;
 // and the jobs since one ran the way not preferred.
 struct WayRecord {
   static constexpr int kSize = 5;
@@ -51,7 +52,7 @@ struct WayRecord {
     double median() const;  // 0 until measured
   } recent[2];
   int since_probe = 0;
-  // Unmeasured, the workers are used; so they are until the caller alone is measured too.
+  // Unmeasured, every thread is used; so it is until solo is measured too.
   bool prefers_solo() const;
 };
 
@@ -99,7 +100,7 @@ class ThreadPool {
   // that does not help, or a job on the caller alone (see the top), gets 0: join() runs it.
   int64_t help(int64_t max_steps);
 
-  // The last started job runs on the caller alone (see the top).
+  // The last started job runs solo, on one thread (see the top).
   bool solo() const { return solo_; }
 
   // start() with a callable fn(begin, end, thread), which must stay valid until join() returns.
@@ -141,8 +142,10 @@ class ThreadPool {
   bool take_step(int thread, int32_t job, int64_t step, int64_t* begin, int64_t* end);
   void finish_units(int64_t count, int64_t units);
   int64_t next_chunk() const;
+  bool finished() const;  // the started job's last step is done
+  void finish();  // join()'s part but the record
   void notify_job_done();  // the caller does not hold the lock
-  void wake_workers();
+  void wake_workers(int count);
   void sleep_while(uint32_t seen);  // until generation_ differs from seen
   void learn_speed();  // after a job that measured a way (see the top)
 
@@ -168,6 +171,7 @@ class ThreadPool {
   // The current job's way (see the top), when it started, and the time the caller spent in help()
   // and join() for it.
   bool solo_ = false;
+  int solo_thread_ = -1;  // the thread that runs a solo job, once known; under the lock
   bool measured_ = false;
   std::chrono::steady_clock::time_point job_start_;
   std::chrono::steady_clock::duration caller_time_{};

@@ -378,7 +378,7 @@ TEST(ThreadPool, HelpRunsTheCallersStepsAFewAtATime) {
 }
 
 // help() leaves to join() a job on the caller alone, and has nothing for a caller that does not
-// help.
+// help, whose solo jobs run on a worker.
 TEST(ThreadPool, HelpLeavesSoloJobsToJoinAndRunsNothingWithoutTheCaller) {
   WayRecord record;  // the caller alone measured far faster: the next job runs solo
   for (int way = 0; way < 2; ++way) {
@@ -400,7 +400,7 @@ TEST(ThreadPool, HelpLeavesSoloJobsToJoinAndRunsNothingWithoutTheCaller) {
     EXPECT_EQ(pool->help(1), 0);
     pool->join();
     for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "unit " << unit;
-    EXPECT_EQ(pool->solo(), pool == &helping);
+    EXPECT_TRUE(pool->solo());
   }
 }
 
@@ -426,24 +426,44 @@ TEST(ThreadPool, TheCallersWorkBetweenHelpCallsDoesNotCountAgainstTheWorkers) {
                                       << record.recent[1].median() << " ns";
 }
 
-// Without a helping caller the workers do every job, however slow.
-TEST(ThreadPool, WithoutTheCallerJobsAreNeverSolo) {
+// Without a helping caller (a page's pool), a job slower on every worker than on one runs on
+// the first worker to come alone: here each step takes six times longer while another runs, as
+// two threads sharing one core beside a busy one. Every unit runs once; a solo job's steps run on
+// one thread; once both ways are measured (the 64th job is solo), all but one in 64 are solo.
+TEST(ThreadPool, WithoutTheCallerJobsSlowerOnEveryWorkerRunOnOne) {
   ThreadPool pool(2, /*caller_helps=*/false);
   WayRecord record;
-  for (int job = 0; job < 40; ++job) {
-    std::vector<std::atomic<int>> runs(64);
+  int solo_jobs_late = 0;
+  for (int job = 0; job < 192; ++job) {
+    std::vector<std::atomic<int>> runs(32);
+    std::vector<std::atomic<int>> thread_of(32);
+    std::atomic<int> active{0};
     Schedule schedule;
-    schedule.units = 64;
+    schedule.units = 32;
+    schedule.step = 1;
     schedule.record = &record;
-    const auto slow = [&](int64_t begin, int64_t end, int) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-      for (int64_t unit = begin; unit < end; ++unit) runs[unit].fetch_add(1);
+    const auto crowded = [&](int64_t begin, int64_t end, int thread) {
+      const bool alone = active.fetch_add(1) == 0;
+      std::this_thread::sleep_for(std::chrono::microseconds(alone ? 50 : 300));
+      active.fetch_sub(1);
+      for (int64_t unit = begin; unit < end; ++unit) {
+        runs[unit].fetch_add(1);
+        thread_of[unit] = thread;
+      }
     };
-    pool.start(schedule, slow);
+    pool.start(schedule, crowded);
     pool.join();
-    for (int unit = 0; unit < 64; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
-    ASSERT_FALSE(pool.solo()) << "job " << job;
+    for (int unit = 0; unit < 32; ++unit) ASSERT_EQ(runs[unit].load(), 1) << "job " << job << ", unit " << unit;
+    if (job < 63) EXPECT_FALSE(pool.solo()) << "job " << job << ": solo is not measured yet";
+    if (job == 63) EXPECT_TRUE(pool.solo()) << "the 64th job measures solo";
+    if (pool.solo()) {
+      for (int unit = 1; unit < 32; ++unit) ASSERT_EQ(thread_of[unit].load(), thread_of[0].load()) << "job " << job;
+      if (job >= 64) ++solo_jobs_late;
+    }
   }
+  EXPECT_TRUE(record.prefers_solo()) << "solo " << record.recent[0].median() << " ns, every worker "
+                                     << record.recent[1].median() << " ns";
+  EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but one in 64 solo";
 }
 
 // Counts worker threads that have exited: a thread_local's destructor runs as its thread ends.
