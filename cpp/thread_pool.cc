@@ -90,9 +90,9 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     solo_thread_ = solo_ && caller_helps_ ? 0 : -1;  // else the first worker to come
     wake = shared && !(solo_ && caller_helps_);
     if (wake) ++generation_;
-    caller_time_ = std::chrono::steady_clock::duration::zero();
-    job_start_ = std::chrono::steady_clock::now();
   }
+  caller_time_ = std::chrono::steady_clock::duration::zero();
+  job_start_ = std::chrono::steady_clock::now();
   // After unlocking, so that the woken do not wait for the lock (a page's main thread can only
   // poll for it, in Emscripten).
   if (wake) wake_workers(solo_ ? 1 : INT_MAX);
@@ -342,9 +342,7 @@ void ThreadPool::work(int thread) {
     sleep_while(seen);
     if (stopping_.load(std::memory_order_acquire)) return;
     seen = generation_.load(std::memory_order_acquire);
-    // Without a helping caller, a worker that found nothing to do (a solo job another runs)
-    // naps at once: polling would take a core from the one running it.
-    if (run_steps(thread, INT64_MAX) == 0 && !caller_helps_) sleep_while(seen);
+    run_steps(thread, INT64_MAX);
   }
 }
 
