@@ -51,8 +51,10 @@ function computeBlocking(op, { input, packed, output, workspace, rowsFinished = 
 const IMMEDIATE_MACS = 2 ** 21;
 // A slice's target duration on a page's main thread: well under the 2 ms a page may be blocked.
 const SLICE_MS = 0.5;
-// The most floats a page copies out of wasm memory in one task: 1 MiB, about 0.3 ms here.
-const COPY_FLOATS_PER_TASK = 2 ** 18;
+// A page copies its result out of wasm memory in pieces of 1 MiB, and yields between two once the
+// task has copied for SLICE_MS: 3.2 MB into pages already mapped takes 0.1-0.15 ms here, and a
+// yield after every piece made that 0.2-0.3 ms; into pages not yet mapped a piece can take 4 ms.
+const COPY_FLOATS_PER_PIECE = 2 ** 18;
 // How fast one thread computes an operator before anything is measured (multiply-adds per ms):
 // low, so that the first slice is short even on the baseline build.
 const FIRST_GUESS_MACS_PER_MS = 1e6;
@@ -239,14 +241,16 @@ async function inSlices(backend, op, { units, macs, perSlice, run }) {
   }
 }
 
-/** Copies the result out in pieces of COPY_FLOATS_PER_TASK, yielding to the page between them. */
+/** Copies the result out in pieces, yielding to the page once a task has copied for SLICE_MS. */
 async function copyOutOnPage(backend, result, array) {
-  for (let from = 0; from < result.length; from += COPY_FLOATS_PER_TASK) {
-    if (from > 0) {
+  let taskStart = performance.now();
+  for (let from = 0; from < result.length; from += COPY_FLOATS_PER_PIECE) {
+    if (from > 0 && performance.now() - taskStart >= SLICE_MS) {
       await yieldToPage();
       if (backend.disposed) throw disposedError();
+      taskStart = performance.now();
     }
-    result.copy(array, from, Math.min(result.length, from + COPY_FLOATS_PER_TASK));
+    result.copy(array, from, Math.min(result.length, from + COPY_FLOATS_PER_PIECE));
   }
 }
 

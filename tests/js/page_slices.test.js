@@ -4,7 +4,8 @@
 // compute at a known speed on a fake clock, so the time each of the page's tasks would take is
 // exact: every row is computed once, in order, and no task between two yields takes more than
 // about a slice (0.5 ms), even when calls alternate between layers of very different speeds.
-// The result is then copied out of wasm memory in pieces, with the page's tasks between them.
+// The result is then copied out of wasm memory in pieces, with the page's tasks between them
+// once a task has copied for about a slice.
 
 const { computeOnPage } = require('../../js/compute');
 
@@ -105,22 +106,41 @@ test('a call smaller than one slice computes at once, without a yield', async ()
   expect(op.slices).toEqual([[0, 4]]);
 });
 
-test('the result is copied out in pieces of at most 1 MiB, one per task, each float once', async () => {
-  const length = 2 ** 20 + 5;  // 4 MiB and a little
+/** A result of `length` floats whose copy takes `msPerPiece` of the fake clock per call; records its pieces. */
+function timedResult(length, msPerPiece) {
   const pieces = [];
-  const result = {
+  let longestTaskMs = 0;
+  return {
+    pieces,
+    get longestTaskMs() { return longestTaskMs; },
     allocate: () => Promise.resolve('the array'),  // as from the page's result worker
     length,
     copy(array, from, to) {
       expect(array).toBe('the array');
+      now += msPerPiece;
+      sinceYield += msPerPiece;
+      longestTaskMs = Math.max(longestTaskMs, sinceYield);
       pieces.push({ from, to, yieldsBefore: yields });
     },
   };
-  const array = await computeOnPage(backend(), PARAMS)(fakeOp(4, 1e7), {}, result);
-  expect(array).toBe('the array');
-  expect(pieces.map(({ from, to }) => [from, to])).toEqual([
-    [0, 2 ** 18], [2 ** 18, 2 ** 19], [2 ** 19, 3 * 2 ** 18], [3 * 2 ** 18, 2 ** 20], [2 ** 20, length]]);
-  pieces.slice(1).forEach((piece, i) => expect(piece.yieldsBefore).toBeGreaterThan(pieces[i].yieldsBefore));
+}
+
+const FOUR_MIB_PIECES = [[0, 2 ** 18], [2 ** 18, 2 ** 19], [2 ** 19, 3 * 2 ** 18], [3 * 2 ** 18, 2 ** 20], [2 ** 20, 2 ** 20 + 5]];
+
+test('a slow copy out is made in pieces of 1 MiB, yielding once a task has copied for a slice, each float once', async () => {
+  const result = timedResult(2 ** 20 + 5, 0.3);  // 4 MiB and a little, 0.3 ms per piece
+  expect(await computeOnPage(backend(), PARAMS)(fakeOp(4, 1e7), {}, result)).toBe('the array');
+  expect(result.pieces.map(({ from, to }) => [from, to])).toEqual(FOUR_MIB_PIECES);
+  // Two pieces a task: the second ends the slice.
+  expect(result.pieces.map((piece) => piece.yieldsBefore - result.pieces[0].yieldsBefore)).toEqual([0, 0, 1, 1, 2]);
+  expect(result.longestTaskMs).toBeLessThan(0.5 + 0.3);  // a slice, and the piece that ended it
+});
+
+test('a fast copy out is made in one task', async () => {
+  const result = timedResult(2 ** 20 + 5, 0.03);
+  await computeOnPage(backend(), PARAMS)(fakeOp(4, 1e7), {}, result);
+  expect(result.pieces.map(({ from, to }) => [from, to])).toEqual(FOUR_MIB_PIECES);
+  expect(new Set(result.pieces.map((piece) => piece.yieldsBefore)).size).toBe(1);
 });
 
 test('a page disposed between two pieces of the copy: the call rejects with DISPOSED', async () => {
@@ -128,7 +148,10 @@ test('a page disposed between two pieces of the copy: the call rejects with DISP
   const result = {
     allocate: () => 'the array',
     length: 2 ** 19,
-    copy() { page.disposed = true; },  // dispose() ran in the task before the next piece
+    copy() {
+      now += 1;  // a slow piece: the next one is in another task
+      page.disposed = true;  // dispose() ran in the task before the next piece
+    },
   };
   await expect(computeOnPage(page, PARAMS)(fakeOp(4, 1e7), {}, result)).rejects.toMatchObject({ code: 'DISPOSED' });
 });
