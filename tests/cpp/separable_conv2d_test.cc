@@ -220,6 +220,35 @@ TEST_F(SeparableConv2dTest, CallerJoiningLateGetsTheSameResult) {
   }
 }
 
+// One operator's 64th job runs solo (its record measures that way once in 64): on the helping
+// caller, or on whichever worker comes first of a pool whose caller only waits. Its rows, or its
+// output channels with the depthwise part kept between chunks, must come out as on every thread,
+// with a new input each job.
+TEST_F(SeparableConv2dTest, AJobSoloOnAnyThreadGivesTheSameResult) {
+  std::mt19937 rng(509);
+  for (const ConvSpec& spec : {tall_layer(), small_late_layer()}) {
+    const SepConvParams p = make_params(spec);
+    const Weights w = random_weights(p, rng);
+    const std::vector<float> packed = pack(p, w);
+    for (ThreadPool& pool : pools_) {
+      if (pool.threads() == 1) continue;
+      SeparableConv2d op(p);
+      std::vector<unsigned char> workspace(op.workspace_bytes(pool.threads()));
+      int solo_jobs = 0;
+      for (int job = 0; job < 66; ++job) {
+        const std::vector<float> input = random_floats(input_floats(p), rng);
+        std::vector<float> output(output_floats(p), std::nanf(""));
+        op.run(input.data(), packed.data(), output.data(), workspace.data(), pool);
+        solo_jobs += pool.solo() ? 1 : 0;
+        ASSERT_TRUE(all_near(oracle_output(p, input, w), output,
+                             describe(p) + ", job " + std::to_string(job) + (pool.solo() ? " (solo), " : ", ") +
+                                 std::to_string(pool.threads()) + " threads"));
+      }
+      EXPECT_GE(solo_jobs, 1) << describe(p) << ", " << pool.threads() << " threads";
+    }
+  }
+}
+
 // A small late layer (every row in one tile) is split into small chunks of output channels, each
 // thread computing the depthwise part once per call and keeping it between its chunks: one
 // operator and workspace run on a new input each time must never reuse the last call's.
