@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "separable_conv2d.h"
@@ -199,6 +201,54 @@ TEST_F(SeparableConv2dBackwardTest, RowBandsMatchOracle) {
     ASSERT_TRUE(matches_oracle_on(c, w, more));
   }
   EXPECT_GE(banded, 60);  // most draws are split into bands
+}
+
+// One operator's 64th job runs solo (see thread_pool.h): on the helping caller, or on whichever
+// worker of a waiting caller's pool comes first. Its gradients, channel blocks alone or with bands
+// of rows summed at the end, must come out as on every thread.
+TEST_F(SeparableConv2dBackwardTest, AJobSoloOnAnyThreadGivesTheSameGradients) {
+  std::mt19937 rng(1311);
+  ConvSpec many_channels;  // blocks of channels
+  many_channels.in_h = 20;
+  many_channels.in_w = 20;
+  many_channels.in_c = 64;
+  many_channels.k_h = 3;
+  many_channels.k_w = 3;
+  many_channels.out_c = 32;
+  many_channels.padding = Padding::kSame;
+  ConvSpec few_channels = many_channels;  // bands of rows too
+  few_channels.in_h = 48;
+  few_channels.in_c = 4;
+  EXPECT_EQ(SeparableConv2dBackward(make_params(few_channels)).bands(2), 2);
+  for (const ConvSpec& spec : {many_channels, few_channels}) {
+    const Call c = random_call(make_params(spec), rng);
+    const Wanted all;
+    const Gradients expected = oracle(c, all);
+    for (ThreadPool& pool : pools_) {
+      if (pool.threads() == 1) continue;
+      int solo_jobs = 0;
+      computed(c, all, pool.threads(), [&](SeparableConv2dBackward& op, const BackwardTensors& t,
+                                           const float* packed, void* workspace) {
+        const std::pair<float*, size_t> gradients[] = {{t.d_input, input_floats(c.p)},
+                                                       {t.d_depthwise, depthwise_floats(c.p)},
+                                                       {t.d_pointwise, pointwise_floats(c.p)},
+                                                       {t.d_bias, static_cast<size_t>(c.p.out_c)}};
+        for (int job = 0; job < 66; ++job) {
+          for (const auto& [g, count] : gradients) std::fill(g, g + count, std::nanf(""));
+          op.run(t, packed, workspace, pool);
+          solo_jobs += pool.solo() ? 1 : 0;
+          for (int k = 0; k < 4; ++k) {
+            const std::vector<float> actual(gradients[k].first, gradients[k].first + gradients[k].second);
+            ASSERT_TRUE(all_near(*expected.all()[k], actual,
+                                 describe(c.p) + ", job " + std::to_string(job) + (pool.solo() ? " (solo), " : ", ") +
+                                     std::to_string(pool.threads()) + " threads",
+                                 kBackwardTolerance));
+          }
+        }
+      });
+      EXPECT_GE(solo_jobs, 1) << describe(c.p) << ", " << pool.threads() << " threads";
+    }
+  }
 }
 
 // A page computes in slices of channel blocks on its own thread (run_blocks): every block size
