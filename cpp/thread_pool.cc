@@ -78,7 +78,7 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     const bool shared = !empty && !(caller_helps_ && (workers_.empty() || one_chunk));
     // A job that more than one thread would share chooses between solo and every thread (see
     // thread_pool.h).
-    measured_ = shared && !one_chunk && threads() > 1 && schedule.record != nullptr;
+    measured_ = !empty && !one_chunk && threads() > 1 && schedule.record != nullptr;
     if (measured_) {
       WayRecord& record = *schedule.record;
       const bool probe = ++record.since_probe >= kProbeEvery;
@@ -87,7 +87,7 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     } else {
       solo_ = false;
     }
-    solo_thread_ = solo_ && caller_helps_ ? 0 : -1;  // else the first worker to come
+    solo_thread_ = (solo_ && caller_helps_) ? 0 : -1;  // else the first worker to come
     wake = shared && !(solo_ && caller_helps_);
     if (wake) ++generation_;
   }

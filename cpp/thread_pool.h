@@ -42,8 +42,9 @@ namespace sepconv {
 // chunk left takes the back half of the steps another thread has claimed and not begun (work
 // stealing): a thread descheduled in the middle of its chunk, on a busy machine, leaves the others
 // to wait for one step, not for the rest of its chunk.
-// The last times of one kind of job solo ([0]) and on every thread ([1]), whose medians are compared, so that one job slowed by something else changes nothing;
-// and the jobs since one ran the way not preferred.
+// The last times of one kind of job solo ([0]) and on every thread ([1]), whose medians are
+// compared, so that one job slowed by something else changes nothing; and the jobs since one ran
+// the way not preferred.
 struct WayRecord {
   static constexpr int kSize = 5;
   struct Recent {
