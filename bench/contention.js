@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--lib DIR] [--compare DIR]
+// npm run bench -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--lib DIR] [--compare DIR]
 // The default call (threads = cores) against one thread, each layer on an idle machine and with
 // N other processes keeping cores busy (default 1): per-call times, p50 and p75. On a busy
 // machine a pool thread that is descheduled in the middle of its share makes the others wait,
@@ -17,7 +17,7 @@ const {
   summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows, parseContentionArgs,
 } = require('./contention_report');
 
-const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--lib DIR] [--compare DIR]
+const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--lib DIR] [--compare DIR]
   --layers a,b   only these layers (default: all)
   --ms MS        timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N       processes that keep a core busy each in the busy half (default 1)
@@ -26,6 +26,8 @@ const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] 
   --output-buffer  each call writes into one reused output array: no fresh result to allocate,
                  whose page faults (about 10 ms for 3.2 MB on some runs of this VM) can swamp
                  what the threads do
+  --wasm-tensors each call reads and writes WasmTensors: nothing is copied in or out, so the
+                 times are the pool's and the kernels' alone
   --lib DIR      the sepconv-wasm checkout to measure (its js/ and dist/wasm/; default: this one)
   --compare DIR  also the default call of the checkout in DIR, interleaved with the others; a
                  second table gives it against the same one-thread calls`;
@@ -35,7 +37,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function parse(argv) {
   const { values, ms, busy, runs } = parseContentionArgs(argv, USAGE, { lib: { type: 'string' } });
   return {
-    layers: selectLayers(values.layers), ms, busy, runs, api: values['output-buffer'] ? 'output-buffer' : 'prepared',
+    layers: selectLayers(values.layers), ms, busy, runs,
+    api: values['output-buffer'] ? 'output-buffer' : values['wasm-tensors'] ? 'wasm-tensor' : 'prepared',
     lib: values.lib, compare: values.compare,
   };
 }

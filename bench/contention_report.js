@@ -15,6 +15,7 @@ const OPTIONS = {
   busy: { type: 'string', default: '1' },
   runs: { type: 'string', default: '1' },
   'output-buffer': { type: 'boolean', default: false },
+  'wasm-tensors': { type: 'boolean', default: false },
   compare: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
@@ -35,7 +36,8 @@ function parseContentionArgs(argv, usage, extra = {}) {
     process.exit(0);
   }
   const [ms, busy, runs] = [Number(values.ms), Number(values.busy), Number(values.runs)];
-  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) {
+  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1) ||
+      (values['output-buffer'] && values['wasm-tensors'])) {
     throw Object.assign(new Error(usage), { usage: true });
   }
   return { values, ms, busy, runs };

@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench:browser -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--compare DIR]
+// npm run bench:browser -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--compare DIR]
 // The browser twin of bench/contention.js: on a cross-origin isolated page, sepconv-wasm's
 // default call (the threaded build, threads = cores, the page's thread only waiting) against
 // init({ threads: 1 }) (another instance of the entry on the same page, one pool worker), each
@@ -22,13 +22,15 @@ const { startChildrenWindow } = require('./child_cpu');
 
 const TOLERANCE = 1e-3;
 
-const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer] [--compare DIR]
+const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--compare DIR]
   --layers a,b     only these layers (default: all)
   --ms MS          timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N         Web Workers of the page that spin, a core each, in the busy half (default 1)
   --runs N         every layer N times, idle and busy each time; the table gives the median of
                    the runs' numbers (default 1)
   --output-buffer  each call writes into one reused output array, not a fresh result
+  --wasm-tensors   each call reads and writes WasmTensors: nothing is copied in or out, so the
+                   times are the pool's and the kernels' alone
   --compare DIR    also the default call of the sepconv-wasm checkout in DIR (its dist/web/,
                    built), on the same page, interleaved; a second table gives it against the
                    same one-thread calls`;
@@ -37,7 +39,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parse(argv) {
   const { values, ms, busy, runs } = parseContentionArgs(argv, USAGE);
-  return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'], compare: values.compare };
+  return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'], wasmTensors: values['wasm-tensors'], compare: values.compare };
 }
 
 /**
@@ -94,7 +96,7 @@ async function main(argv) {
   try {
     const page = await openBenchPage(browser, { isolated: true });
     try {
-      const options = { outputBuffer: args.outputBuffer };
+      const options = { outputBuffer: args.outputBuffer, wasmTensors: args.wasmTensors };
       const engines = [{ name: 'one', module: 'sepconv', options: { ...options, threads: 1 } }, { name: 'default', module: 'sepconv', options }];
       if (other) engines.push({ name: 'compare', module: 'sepconv', options: { ...options, entry: `${other.url}/dist/web/sepconv-wasm.mjs` } });
       const started = await page.start({ engines });
