@@ -22,7 +22,7 @@ const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] 
   --ms MS        timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N       processes that keep a core busy each in the busy half (default 1)
   --runs N       every layer N times, idle and busy each time; the table gives the median of the
-                 runs' numbers (default 1)
+                 runs' numbers, each ratio the median of the runs' ratios (default 1)
   --output-buffer  each call writes into one reused output array: no fresh result to allocate,
                  whose page faults (about 10 ms for 3.2 MB on some runs of this VM) can swamp
                  what the threads do

@@ -61,6 +61,14 @@ function contentionLine({ name, idle, busy, note }, threads) {
     + `(${(busy[1].p50 / busy[0].p50).toFixed(2)}x / ${(busy[1].p75 / busy[0].p75).toFixed(2)}x of 1t)${note ? `; ${note}` : ''}`;
 }
 
+/**
+ * A row's ratios: the idle speed-up (1t / default, p50) and the busy default / 1t at p50 and p75.
+ * Each from one run's ways, which took turns in the same seconds (bench/call_samples.js).
+ */
+const ratiosOf = ({ idle, busy }) => ({
+  idle: idle[0].p50 / idle[1].p50, busyP50: busy[1].p50 / busy[0].p50, busyP75: busy[1].p75 / busy[0].p75,
+});
+
 /** The markdown table of every row. */
 function contentionTable(rows, threads) {
   const t = threads;
@@ -68,15 +76,22 @@ function contentionTable(rows, threads) {
     `| layer | MFLOP | idle 1t p50 | idle ${t}t p50 | idle speed-up | busy 1t p50 / p75 | busy ${t}t p50 / p75 | busy ${t}t / 1t, p50 / p75 |`,
     '|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
-  for (const { name, mflop, idle, busy } of rows) {
-    lines.push(`| ${name} | ${mflop.toPrecision(3)} | ${idle[0].p50.toFixed(3)} | ${idle[1].p50.toFixed(3)} | ${(idle[0].p50 / idle[1].p50).toFixed(2)}x | `
+  for (const row of rows) {
+    const { name, mflop, idle, busy } = row;
+    const ratios = row.ratios || ratiosOf(row);
+    lines.push(`| ${name} | ${mflop.toPrecision(3)} | ${idle[0].p50.toFixed(3)} | ${idle[1].p50.toFixed(3)} | ${ratios.idle.toFixed(2)}x | `
       + `${busy[0].p50.toFixed(3)} / ${busy[0].p75.toFixed(3)} | ${busy[1].p50.toFixed(3)} / ${busy[1].p75.toFixed(3)} | `
-      + `${(busy[1].p50 / busy[0].p50).toFixed(2)} / ${(busy[1].p75 / busy[0].p75).toFixed(2)} |`);
+      + `${ratios.busyP50.toFixed(2)} / ${ratios.busyP75.toFixed(2)} |`);
   }
   return lines.join('\n');
 }
 
-/** Runs' rows (each run a list of contentionRow), as one list: each number its median over the runs. */
+/**
+ * Runs' rows (each run a list of contentionRow), as one list: each number its median over the
+ * runs. The ratios are the medians of each run's ratios, not ratios of the medians: those would
+ * pair one way's time from one run with the other's from another, on this shared VM minutes and
+ * loads apart (mbv1_a on WasmTensors: runs of 1.66x, 2.16x and 1.90x gave 1.66x).
+ */
 function medianRows(runs) {
   return runs[0].map((first) => {
     const same = runs.map((rows) => rows.find((r) => r.name === first.name)).filter(Boolean);
@@ -84,7 +99,11 @@ function medianRows(runs) {
       p50: median(same.map((r) => r[name][way].p50)),
       p75: median(same.map((r) => r[name][way].p75)),
     }));
-    return { ...first, idle: state('idle'), busy: state('busy') };
+    const ratios = same.map(ratiosOf);
+    const ratio = (key) => median(ratios.map((r) => r[key]));
+    return {
+      ...first, idle: state('idle'), busy: state('busy'), ratios: { idle: ratio('idle'), busyP50: ratio('busyP50'), busyP75: ratio('busyP75') },
+    };
   });
 }
 

@@ -27,7 +27,7 @@ const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers
   --ms MS          timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N         Web Workers of the page that spin, a core each, in the busy half (default 1)
   --runs N         every layer N times, idle and busy each time; the table gives the median of
-                   the runs' numbers (default 1)
+                   the runs' numbers, each ratio the median of the runs' ratios (default 1)
   --output-buffer  each call writes into one reused output array, not a fresh result
   --wasm-tensors   each call reads and writes WasmTensors: nothing is copied in or out, so the
                    times are the pool's and the kernels' alone
