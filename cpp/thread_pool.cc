@@ -80,10 +80,8 @@ void ThreadPool::start(const Schedule& schedule, ChunkFn fn, const void* context
     // thread_pool.h).
     measured_ = !empty && !one_chunk && threads() > 1 && schedule.record != nullptr;
     if (measured_) {
-      WayRecord& record = *schedule.record;
-      const bool probe = ++record.since_probe >= kProbeEvery;
-      if (probe) record.since_probe = 0;
-      solo_ = record.prefers_solo() != probe;
+      probe_ = schedule.record->probe_next();
+      solo_ = schedule.record->prefers_solo() != probe_;
     } else {
       solo_ = false;
     }
@@ -170,6 +168,33 @@ double WayRecord::Recent::median() const {
   return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+bool WayRecord::probe_next() {
+  if (++since_probe < kProbeEvery) return false;
+  since_probe = 0;
+  return true;
+}
+
+// Without the early probes, a burst of noise that made the record prefer the slower way (this VM
+// stalls a virtual CPU now and then) held it there for three probes, 192 jobs: whole benchmark
+// runs of mbv1_b read 1.02x idle.
+void WayRecord::add(bool solo, bool probe, double ns) {
+  // The first job with the workers after jobs solo wakes them from sleep, which on a VM cost more
+  // than the job saved (a native test's jobs of 4.9 ms solo took 6.6 ms so, and 2.5 ms after):
+  // it is not recorded, and the next job probes again with them awake.
+  const bool waking = probe && !solo && !after_probe;
+  after_probe = probe;
+  if (waking) {
+    since_probe = kProbeEvery - 1;
+    return;
+  }
+  Recent& way = recent[solo ? 0 : 1];
+  way.ns[way.count++ % kSize] = ns;
+  const double preferred = recent[solo ? 1 : 0].median();
+  const bool beat = solo ? ns < kSoloMargin * preferred : kSoloMargin * ns <= preferred;
+  // Once the probed way is preferred, the old one is probed as usual.
+  if (probe && preferred > 0 && beat && prefers_solo() != solo) since_probe = kProbeEvery - 1;
+}
+
 bool WayRecord::prefers_solo() const {
   const double solo = recent[0].median();
   const double pooled = recent[1].median();
@@ -180,9 +205,8 @@ bool WayRecord::prefers_solo() const {
 // woken, joins it): in wasm each thread's clock is offset from the page's by as long as its
 // start message took, measured at 0.5-1.2 ms in Chromium, more than many a whole job.
 void ThreadPool::learn_speed() {
-  WayRecord::Recent& recent = schedule_.record->recent[solo_ ? 0 : 1];
   const auto took = schedule_.timed_by_caller ? caller_time_ : std::chrono::steady_clock::now() - job_start_;
-  recent.ns[recent.count++ % WayRecord::kSize] = std::chrono::duration<double, std::nano>(took).count();
+  schedule_.record->add(solo_, probe_, std::chrono::duration<double, std::nano>(took).count());
 }
 
 // Called without the lock, after the job's last chunk counted itself done under it: the caller

@@ -44,7 +44,7 @@ namespace sepconv {
 // to wait for one step, not for the rest of its chunk.
 // The last times of one kind of job solo ([0]) and on every thread ([1]), whose medians are
 // compared, so that one job slowed by something else changes nothing; and the jobs since one ran
-// the way not preferred.
+// the way not preferred (a probe).
 struct WayRecord {
   static constexpr int kSize = 5;
   struct Recent {
@@ -53,8 +53,15 @@ struct WayRecord {
     double median() const;  // 0 until measured
   } recent[2];
   int since_probe = 0;
+  bool after_probe = false;  // the last job was a probe
   // Unmeasured, every thread is used; so it is until solo is measured too.
   bool prefers_solo() const;
+  // Whether the next job is a probe; counts the job.
+  bool probe_next();
+  // A job's time. A probe that beat the preferred way brings the next probe forward to the next
+  // job, until its way is preferred: a change of the machine is followed within a few jobs. A
+  // probe with the workers is two jobs, the first (which wakes them) not recorded.
+  void add(bool solo, bool probe, double ns);
 };
 
 struct Schedule {
@@ -172,6 +179,7 @@ class ThreadPool {
   // The current job's way (see the top), when it started, and the time the caller spent in help()
   // and join() for it.
   bool solo_ = false;
+  bool probe_ = false;  // the current job runs the way its record does not prefer
   int solo_thread_ = -1;  // the thread that runs a solo job, once known; under the lock
   bool measured_ = false;
   std::chrono::steady_clock::time_point job_start_;

@@ -466,6 +466,85 @@ TEST(ThreadPool, WithoutTheCallerJobsSlowerOnEveryWorkerRunOnOne) {
   EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but one in 64 solo";
 }
 
+// Jobs until the record's next probe (probe_next() is true), at most `limit`.
+int jobs_to_probe(WayRecord& record, int limit = 1000) {
+  for (int jobs = 1; jobs <= limit; ++jobs) {
+    if (record.probe_next()) return jobs;
+  }
+  return -1;
+}
+
+// A record follows a change of the machine within a few jobs: a probe that beats the preferred way
+// is followed by another at once, and three such turn the preference; a probe that loses leaves
+// the next one 64 jobs away. A probe with the workers is two jobs, the first one, which wakes
+// them, not recorded. Both ways round.
+TEST(WayRecord, AProbeThatBeatsThePreferredWayIsFollowedByAnotherAtOnce) {
+  for (const bool solo_first : {true, false}) {
+    WayRecord record;
+    const int preferred = solo_first ? 0 : 1;
+    for (int way = 0; way < 2; ++way) {
+      for (double& ns : record.recent[way].ns) ns = way == preferred ? 1e6 : 2e6;
+      record.recent[way].count = WayRecord::kSize;
+    }
+    // A probe of the other way taking `ns`: with the workers, after a first job that wakes them.
+    const auto probe = [&](double ns) {
+      if (solo_first && !record.after_probe) {
+        record.add(false, /*probe=*/true, 1e9);
+        EXPECT_EQ(jobs_to_probe(record), 1) << "the workers, awake, are probed next";
+        EXPECT_EQ(record.recent[1].median(), 2e6) << "the waking job is not recorded";
+      }
+      record.add(!solo_first, /*probe=*/true, ns);
+    };
+    ASSERT_EQ(record.prefers_solo(), solo_first);
+    EXPECT_EQ(jobs_to_probe(record), 64);
+    probe(3e6);  // lost: the machine is as it was
+    EXPECT_EQ(jobs_to_probe(record), 64);
+    record.add(solo_first, /*probe=*/false, 1e6);  // the workers go back to sleep
+    for (int probes = 0; probes < 3; ++probes) {
+      ASSERT_EQ(record.prefers_solo(), solo_first) << "probe " << probes;
+      probe(0.5e6);  // won: the other way is faster now
+      // Until the third turns the preference; then the old way is the probe, 64 jobs on.
+      EXPECT_EQ(jobs_to_probe(record), probes < 2 ? 1 : 64) << "probe " << probes;
+    }
+    EXPECT_EQ(record.prefers_solo(), !solo_first);
+    record.add(solo_first, /*probe=*/true, 1e6);  // the old way, probed: slower than 0.5e6
+    EXPECT_EQ(jobs_to_probe(record), 64);
+  }
+}
+
+// A record that a burst of noise left preferring the caller alone, on a machine where the workers
+// halve the time: the first probe (the 64th job, which wakes the worker) is followed by three
+// more at once, and from then on every job uses the workers. (With a probe every 64 jobs, it took
+// until the 192nd, and the worker's waking could lose each of those probes.)
+TEST(ThreadPool, AfterANoisyStretchJobsReturnToTheFasterWayWithinAFewJobs) {
+  ThreadPool pool(2);
+  WayRecord record;
+  for (int way = 0; way < 2; ++way) {
+    for (double& ns : record.recent[way].ns) ns = way == 0 ? 1e3 : 1e9;
+    record.recent[way].count = WayRecord::kSize;
+  }
+  std::vector<bool> solo;
+  for (int job = 0; job < 80; ++job) {
+    Schedule schedule;
+    schedule.units = 16;
+    schedule.step = 1;
+    schedule.record = &record;
+    // Computing, not sleeping: on a VM, threads that sleep between units wait for their virtual
+    // CPUs to be woken, and two did not halve the time.
+    const auto unit_of_work = [](int64_t, int64_t, int) {
+      const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+      while (std::chrono::steady_clock::now() < end) {
+      }
+    };
+    pool.start(schedule, unit_of_work);
+    pool.join();
+    solo.push_back(pool.solo());
+  }
+  for (int job = 0; job < 63; ++job) EXPECT_TRUE(solo[job]) << "job " << job;
+  for (int job = 63; job < 80; ++job) EXPECT_FALSE(solo[job]) << "job " << job;
+  EXPECT_FALSE(record.prefers_solo());
+}
+
 // Counts worker threads that have exited: a thread_local's destructor runs as its thread ends.
 // It lingers first, so a destructor that returned without joining would see the count short.
 std::atomic<int> exited_workers{0};
