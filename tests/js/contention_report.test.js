@@ -1,9 +1,29 @@
 'use strict';
-// The contention benchmarks' summary over runs (bench/contention_report.js): each time is its
-// median over the runs, and each ratio the median of the runs' own ratios, since a run's ways
-// take turns in the same seconds and runs minutes apart see different loads.
+// The contention benchmarks' sampling order (bench/call_samples.js: every way follows every other
+// as often, since a way's leftovers fall on the next) and summary over runs
+// (bench/contention_report.js): each time is its median over the runs, and each ratio the median
+// of the runs' own ratios, since a run's ways take turns in the same seconds and runs minutes
+// apart see different loads.
 
 const { medianRows, contentionTable } = require('../../bench/contention_report');
+const { orders } = require('../../bench/call_samples');
+
+test.each([1, 2, 3, 4])('the rounds of %i ways: every order once, and each way right after each other as often', (n) => {
+  const all = orders(n);
+  const factorial = (k) => (k <= 1 ? 1 : k * factorial(k - 1));
+  expect(all).toHaveLength(factorial(n));
+  expect(new Set(all.map((order) => order.join())).size).toBe(all.length);
+  for (const order of all) expect([...order].sort()).toEqual([...Array(n).keys()]);
+  const follows = new Map();
+  for (const order of all) {
+    for (let k = 1; k < n; k += 1) {
+      const pair = `${order[k - 1]}>${order[k]}`;
+      follows.set(pair, (follows.get(pair) || 0) + 1);
+    }
+  }
+  expect(follows.size).toBe(n * (n - 1));
+  expect(new Set(follows.values()).size).toBeLessThanOrEqual(1);
+});
 
 /** One run's row: idle [1t, default] p50s; busy [1t, default] as [p50, p75]. */
 const row = (idle, busy) => ({
