@@ -178,9 +178,9 @@ bool WayRecord::probe_next() {
 // stalls a virtual CPU now and then) held it there for three probes, 192 jobs: whole benchmark
 // runs of mbv1_b read 1.02x idle.
 void WayRecord::add(bool solo, bool probe, double ns) {
-  // The first job with the workers after jobs solo wakes them from sleep, which on a VM cost more
-  // than the job saved (a native test's jobs of 4.9 ms solo took 6.6 ms so, and 2.5 ms after):
-  // it is not recorded, and the next job probes again with them awake.
+  // The first job with the workers after jobs solo wakes them from sleep, which on a VM can cost
+  // more than the job saves (in a native test, jobs of 3.3 ms solo took 3.4-11 ms with the worker
+  // just woken, 1.7-1.8 ms with it awake): it is not recorded, and the next job probes again.
   const bool waking = probe && !solo && !after_probe;
   after_probe = probe;
   if (waking) {

@@ -524,17 +524,18 @@ TEST(ThreadPool, AfterANoisyStretchJobsReturnToTheFasterWayWithinAFewJobs) {
     record.recent[way].count = WayRecord::kSize;
   }
   std::vector<bool> solo;
+  std::atomic<int> active{0};
   for (int job = 0; job < 80; ++job) {
     Schedule schedule;
     schedule.units = 16;
     schedule.step = 1;
     schedule.record = &record;
-    // Computing, not sleeping: on a VM, threads that sleep between units wait for their virtual
-    // CPUs to be woken, and two did not halve the time.
-    const auto unit_of_work = [](int64_t, int64_t, int) {
-      const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
-      while (std::chrono::steady_clock::now() < end) {
-      }
+    // Sleeping, so that the test needs no free core: a unit takes a quarter of the time while
+    // another runs, as two threads share a job's work on an idle machine.
+    const auto unit_of_work = [&active](int64_t, int64_t, int) {
+      const bool together = active.fetch_add(1) > 0;
+      std::this_thread::sleep_for(std::chrono::microseconds(together ? 100 : 400));
+      active.fetch_sub(1);
     };
     pool.start(schedule, unit_of_work);
     pool.join();
