@@ -22,8 +22,6 @@ export async function start({ threads, entry, outputBuffer = false, wasmTensors 
     async prepare({ x, depthwise, pointwise, options }) {
       // The weights are packed once, as tfjs's tensors and ORT's session are made once.
       const layer = await createSeparableConv2d(depthwise, pointwise, options);
-      // Each call hands over x as a page's own array and gets a fresh {data, shape} back, or
-      // the one output array.
       if (wasmTensors) {
         const input = await createWasmTensor(x.shape, x.data);
         const output = await layer.run(input);
@@ -33,6 +31,8 @@ export async function start({ threads, entry, outputBuffer = false, wasmTensors 
           dispose: () => [input, output, layer].forEach((o) => o.dispose()),
         };
       }
+      // Each call hands over x as a page's own array and gets a fresh {data, shape} back, or
+      // the one output array.
       let output;
       if (outputBuffer) output = (await layer.run({ data: x.data, shape: x.shape })).data;
       const run = async () => (await layer.run({ data: x.data, shape: x.shape }, output && { output })).data;
