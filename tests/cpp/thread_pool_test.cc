@@ -343,7 +343,8 @@ TEST(ThreadPool, JobsSlowerWithTheWorkersRunOnTheCallerAlone) {
     if (job >= 64 && pool.solo()) ++solo_jobs_late;
   }
   EXPECT_TRUE(record.prefers_solo());
-  EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but one in 64 alone";
+  // One probe in 128 jobs: two jobs with the workers, the first of which wakes them.
+  EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but the probe alone";
 }
 
 // help() runs a helping caller's steps, at most as many as asked, in thread index 0, until none
@@ -429,7 +430,7 @@ TEST(ThreadPool, TheCallersWorkBetweenHelpCallsDoesNotCountAgainstTheWorkers) {
 // Without a helping caller (a page's pool), a job slower on every worker than on one runs on
 // the first worker to come alone: here each step takes six times longer while another runs, as
 // two threads sharing one core beside a busy one. Every unit runs once; a solo job's steps run on
-// one thread; once both ways are measured (the 64th job is solo), all but one in 64 are solo.
+// one thread; once both ways are measured (the 64th job is solo), all but the probes are solo.
 TEST(ThreadPool, WithoutTheCallerJobsSlowerOnEveryWorkerRunOnOne) {
   ThreadPool pool(2, /*caller_helps=*/false);
   WayRecord record;
@@ -463,7 +464,10 @@ TEST(ThreadPool, WithoutTheCallerJobsSlowerOnEveryWorkerRunOnOne) {
   }
   EXPECT_TRUE(record.prefers_solo()) << "solo " << record.recent[0].median() << " ns, every worker "
                                      << record.recent[1].median() << " ns";
-  EXPECT_EQ(solo_jobs_late, 128 - 2) << "all but one in 64 solo";
+  // A probe with the workers is two jobs (the first wakes them), and one that wins brings another:
+  // on a loaded machine (ctest -j2 under the sanitizers) the count varies by a probe or two.
+  EXPECT_GE(solo_jobs_late, 128 - 6) << "all but the probes solo";
+  EXPECT_LE(solo_jobs_late, 128 - 1) << "the workers probed";
 }
 
 // Jobs until the record's next probe (probe_next() is true), at most `limit`.
