@@ -35,9 +35,11 @@ function parseContentionArgs(argv, usage, extra = {}) {
     console.log(usage);
     process.exit(0);
   }
+  if (values['output-buffer'] && values['wasm-tensors']) {
+    throw Object.assign(new Error(`--output-buffer and --wasm-tensors exclude each other: choose one\n${usage}`), { usage: true });
+  }
   const [ms, busy, runs] = [Number(values.ms), Number(values.busy), Number(values.runs)];
-  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1) ||
-      (values['output-buffer'] && values['wasm-tensors'])) {
+  if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) {
     throw Object.assign(new Error(usage), { usage: true });
   }
   return { values, ms, busy, runs };
@@ -54,13 +56,6 @@ function contentionRow(layer, idle, busy, note = '') {
   return { name: layer.name, mflop: layer.flops / 1e6, idle, busy, note };
 }
 
-/** The progress line printed as each layer is done. */
-function contentionLine({ name, idle, busy, note }, threads) {
-  return `${name.padEnd(13)} idle: 1t ${idle[0].p50.toFixed(3)}, ${threads}t ${idle[1].p50.toFixed(3)} (${(idle[0].p50 / idle[1].p50).toFixed(2)}x faster); `
-    + `busy: 1t ${busy[0].p50.toFixed(3)}/${busy[0].p75.toFixed(3)}, ${threads}t ${busy[1].p50.toFixed(3)}/${busy[1].p75.toFixed(3)} `
-    + `(${(busy[1].p50 / busy[0].p50).toFixed(2)}x / ${(busy[1].p75 / busy[0].p75).toFixed(2)}x of 1t)${note ? `; ${note}` : ''}`;
-}
-
 /**
  * A row's ratios: the idle speed-up (1t / default, p50) and the busy default / 1t at p50 and p75.
  * Each from one run's ways, which took turns in the same seconds (bench/call_samples.js).
@@ -68,6 +63,15 @@ function contentionLine({ name, idle, busy, note }, threads) {
 const ratiosOf = ({ idle, busy }) => ({
   idle: idle[0].p50 / idle[1].p50, busyP50: busy[1].p50 / busy[0].p50, busyP75: busy[1].p75 / busy[0].p75,
 });
+
+/** The progress line printed as each layer is done. */
+function contentionLine(row, threads) {
+  const { name, idle, busy, note } = row;
+  const ratios = ratiosOf(row);
+  return `${name.padEnd(13)} idle: 1t ${idle[0].p50.toFixed(3)}, ${threads}t ${idle[1].p50.toFixed(3)} (${ratios.idle.toFixed(2)}x faster); `
+    + `busy: 1t ${busy[0].p50.toFixed(3)}/${busy[0].p75.toFixed(3)}, ${threads}t ${busy[1].p50.toFixed(3)}/${busy[1].p75.toFixed(3)} `
+    + `(${ratios.busyP50.toFixed(2)}x / ${ratios.busyP75.toFixed(2)}x of 1t)${note ? `; ${note}` : ''}`;
+}
 
 /** The markdown table of every row. */
 function contentionTable(rows, threads) {
@@ -99,11 +103,9 @@ function medianRows(runs) {
       p50: median(same.map((r) => r[name][way].p50)),
       p75: median(same.map((r) => r[name][way].p75)),
     }));
-    const ratios = same.map(ratiosOf);
-    const ratio = (key) => median(ratios.map((r) => r[key]));
-    return {
-      ...first, idle: state('idle'), busy: state('busy'), ratios: { idle: ratio('idle'), busyP50: ratio('busyP50'), busyP75: ratio('busyP75') },
-    };
+    const runRatios = same.map(ratiosOf);
+    const ratios = Object.fromEntries(Object.keys(runRatios[0]).map((key) => [key, median(runRatios.map((r) => r[key]))]));
+    return { ...first, idle: state('idle'), busy: state('busy'), ratios };
   });
 }
 
