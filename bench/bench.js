@@ -9,7 +9,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { selectLayers, makeInputs, outputShape } = require('./layers');
+const { selectLayers, makeInputs, outputShape, unaligned } = require('./layers');
 const { measureInterleaved } = require('./measure');
 const { measurePeak } = require('./peak');
 const { maxRelativeError } = require('./stats');
@@ -39,7 +39,7 @@ const PRESETS = {
   quick: { rounds: 5, blockMs: 15, warmupMs: 150, gapMs: 25, peakMs: 500 },
 };
 
-const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,b] [--rounds N] [--json FILE] [--one-shot | --output-buffer] [--lib DIR]
+const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,b] [--rounds N] [--json FILE] [--one-shot | --output-buffer] [--unaligned] [--lib DIR]
   --quick        a short run (${PRESETS.quick.rounds} rounds, short warm-up)
   --layers a,b   only these layers (default: all)
   --engines a,b  only these engines: ${Object.keys(ENGINES).join(', ')} (default: all)
@@ -51,6 +51,8 @@ const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,
                  the like-for-like comparison: tfjs and onnxruntime prepare their weights once too
   --output-buffer  sepconv-wasm's prepared layer writes into one reused output array
                  (layer.runSync(x, { output })): no allocation per call, unlike the others
+  --unaligned    the input array (and sepconv-wasm's reused output array) starts 4 bytes past an
+                 8-byte boundary, as a subarray at an odd index of a caller's larger array does
   --lib DIR      benchmark the sepconv-wasm checkout in DIR (its js/ and dist/wasm/; default: this one)
   --contention   the default thread count against one, idle and beside busy processes
                  (bench/contention.js; its own options: --contention --help)
@@ -63,7 +65,7 @@ function usageError(message) {
 }
 
 function parseArgs(argv) {
-  const args = { quick: false, layers: null, engines: null, rounds: null, gapMs: null, json: null, lib: undefined, sepconvApi: 'prepared' };
+  const args = { quick: false, layers: null, engines: null, rounds: null, gapMs: null, json: null, lib: undefined, sepconvApi: 'prepared', unaligned: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -79,6 +81,7 @@ function parseArgs(argv) {
     else if (flag === '--lib') args.lib = value();
     else if (flag === '--one-shot') args.sepconvApi = 'call';
     else if (flag === '--output-buffer') args.sepconvApi = 'output-buffer';
+    else if (flag === '--unaligned') args.unaligned = true;
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -101,8 +104,9 @@ function selectEngines(list) {
 }
 
 /** Prepares every engine for a layer and checks its output against the reference engine's. */
-async function prepareAndCheck(engines, layer, referenceName, failures) {
+async function prepareAndCheck(engines, layer, referenceName, failures, args) {
   const inputs = makeInputs(layer);
+  if (args.unaligned) inputs.x.data = unaligned(inputs.x.data);
   const expectedLength = outputShape(layer).reduce((a, b) => a * b, 1);
   const prepared = [];
   let reference = null;
@@ -181,13 +185,14 @@ async function main() {
     cpu: `${cpu} x${os.cpus().length}`,
     peak: { gflops: peak.gflops, chains: peak.chains, what: 'one thread, f32x4 mul+add chains (bench/simd_peak.cc)' },
     engines: Object.fromEntries(engines.map((e) => [e.name, e.describe()])),
-    settings: { ...settings, tolerance: TOLERANCE, reference: referenceName },
+    settings: { ...settings, tolerance: TOLERANCE, reference: referenceName, unaligned: args.unaligned },
     library: path.resolve(args.lib || path.join(__dirname, '..')),
   };
   console.log(`sepconv-wasm benchmark  ${meta.date}  Node ${meta.node} (V8 ${meta.v8})  ${meta.cpu}`);
   console.log(`WASM SIMD peak (1 thread, f32x4 mul+add, ${peak.chains} chains): ${peak.gflops.toFixed(1)} GFLOP/s`);
   console.log(`sepconv-wasm under test: ${meta.library}`);
   for (const e of engines) console.log(`  ${e.name.padEnd(11)} ${e.describe()}`);
+  if (args.unaligned) console.log('  --unaligned: every input array (and the reused output) starts 4 bytes past an 8-byte boundary');
   if (engines.filter((e) => e.name.startsWith('ort-')).length > 1) {
     console.log('  ort-1t and ort-2t run in this process as two separate copies of onnxruntime-web (own wasm instance and thread pool each)');
   }
@@ -199,7 +204,7 @@ async function main() {
 
   const summaries = [];
   for (const layer of layers) {
-    const prepared = await prepareAndCheck(engines, layer, referenceName, failures);
+    const prepared = await prepareAndCheck(engines, layer, referenceName, failures, args);
     if (prepared.length === 0) continue;
     const timings = await measureInterleaved(prepared, settings);
     const results = {};

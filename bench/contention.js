@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--lib DIR] [--compare DIR]
+// npm run bench -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--unaligned] [--lib DIR] [--compare DIR]
 // The default call (threads = cores) against one thread, each layer on an idle machine and with
 // N other processes keeping cores busy (default 1): per-call times, p50 and p75. On a busy
 // machine a pool thread that is descheduled in the middle of its share makes the others wait,
@@ -10,14 +10,14 @@
 
 const path = require('path');
 const { spawn } = require('child_process');
-const { selectLayers, makeInputs } = require('./layers');
+const { selectLayers, makeInputs, unaligned } = require('./layers');
 const { createSepconvEngine } = require('./engines/sepconv');
 const { sampleCalls } = require('./call_samples');
 const {
   summarizeCalls, contentionRow, contentionLine, contentionTable, medianRows, parseContentionArgs,
 } = require('./contention_report');
 
-const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--lib DIR] [--compare DIR]
+const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--unaligned] [--lib DIR] [--compare DIR]
   --layers a,b   only these layers (default: all)
   --ms MS        timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N       processes that keep a core busy each in the busy half (default 1)
@@ -28,6 +28,8 @@ const USAGE = `usage: node bench/bench.js --contention [--layers a,b] [--ms MS] 
                  what the threads do
   --wasm-tensors each call reads and writes WasmTensors: nothing is copied in or out, so the
                  times are the pool's and the kernels' alone
+  --unaligned    the input array, and with --output-buffer the output array, start 4 bytes past
+                 an 8-byte boundary, as a subarray at an odd index of a larger array does
   --lib DIR      the sepconv-wasm checkout to measure (its js/ and dist/wasm/; default: this one)
   --compare DIR  also the default call of the checkout in DIR, interleaved with the others; a
                  second table gives it against the same one-thread calls`;
@@ -39,7 +41,7 @@ function parse(argv) {
   return {
     layers: selectLayers(values.layers), ms, busy, runs,
     api: values['output-buffer'] ? 'output-buffer' : values['wasm-tensors'] ? 'wasm-tensor' : 'prepared',
-    lib: values.lib, compare: values.compare,
+    unaligned: values.unaligned, lib: values.lib, compare: values.compare,
   };
 }
 
@@ -55,6 +57,7 @@ async function runLayers(args, engines) {
   const sample = async (runners) => (await sampleCalls(runners.map((r) => r.run), args.ms)).map(summarizeCalls);
   for (const layer of args.layers) {
     const inputs = makeInputs(layer);
+    if (args.unaligned) inputs.x.data = unaligned(inputs.x.data);
     const runners = [];
     for (const engine of engines) runners.push(await engine.prepare(layer, inputs));
     for (const r of runners) for (let i = 0; i < 20; i++) r.run();  // warm-up

@@ -16,6 +16,7 @@ const OPTIONS = {
   runs: { type: 'string', default: '1' },
   'output-buffer': { type: 'boolean', default: false },
   'wasm-tensors': { type: 'boolean', default: false },
+  unaligned: { type: 'boolean', default: false },
   compare: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
@@ -37,6 +38,9 @@ function parseContentionArgs(argv, usage, extra = {}) {
   }
   if (values['output-buffer'] && values['wasm-tensors']) {
     throw Object.assign(new Error(`--output-buffer and --wasm-tensors exclude each other: choose one\n${usage}`), { usage: true });
+  }
+  if (values.unaligned && values['wasm-tensors']) {
+    throw Object.assign(new Error(`--unaligned is about the arrays copied in and out, which --wasm-tensors does without\n${usage}`), { usage: true });
   }
   const [ms, busy, runs] = [Number(values.ms), Number(values.busy), Number(values.runs)];
   if (!(ms > 0) || !(Number.isInteger(busy) && busy >= 1) || !(Number.isInteger(runs) && runs >= 1)) {

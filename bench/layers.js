@@ -81,6 +81,22 @@ function makeInputs(layer, seed = 1) {
   };
 }
 
+/**
+ * A Float32Array of `length` floats whose first starts at `array`'s address modulo 8 bytes:
+ * 4 bytes past an 8-byte boundary for a subarray at an odd index (bench.js --unaligned).
+ */
+function alignedAs(array, length) {
+  const phase = (array.byteOffset % 8) / 4;
+  return new Float32Array(length + phase).subarray(phase);
+}
+
+/** A copy of `array` that starts 4 bytes past an 8-byte boundary. */
+function unaligned(array) {
+  const copy = alignedAs(new Float32Array(2).subarray(1), array.length);
+  copy.set(array);
+  return copy;
+}
+
 /** A seeded gradient of the loss with respect to the layer's output (dy), for the backward benchmark. */
 function makeOutputGradient(layer, seed = 4) {
   const shape = outputShape(layer);
@@ -98,4 +114,6 @@ function sepconvOptions(layer) {
 
 const outputShape = (layer) => [layer.N, layer.OH, layer.OW, layer.O];
 
-module.exports = { LAYERS, selectLayers, makeInputs, makeOutputGradient, sepconvOptions, outputShape };
+module.exports = {
+  LAYERS, selectLayers, makeInputs, makeOutputGradient, sepconvOptions, outputShape, alignedAs, unaligned,
+};

@@ -47,10 +47,11 @@ const OPTIONS = {
   'block-ms': { type: 'string' },
   quick: { type: 'boolean', default: false },
   json: { type: 'string' },
+  unaligned: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
-const USAGE = `usage: node bench/browser/bench_browser.js [--pages isolated,plain] [--layers a,b] [--rounds N] [--block-ms MS] [--quick] [--json FILE]
+const USAGE = `usage: node bench/browser/bench_browser.js [--pages isolated,plain] [--layers a,b] [--rounds N] [--block-ms MS] [--quick] [--json FILE] [--unaligned]
   --pages a,b    which pages: isolated (COOP/COEP: threaded builds, ORT numThreads 2) and/or
                  plain (no headers: single-thread builds, ORT numThreads 1); default both
   --layers a,b   only these layers of bench/layers.js (default: all)
@@ -60,6 +61,8 @@ const USAGE = `usage: node bench/browser/bench_browser.js [--pages isolated,plai
                  calling once per frame makes them; long ones, calls back to back
   --quick        a short run (${PRESETS.quick.rounds} rounds)
   --json FILE    also write every number (per-round samples included) as JSON
+  --unaligned    every engine's input array starts 4 bytes past an 8-byte boundary, as a
+                 subarray at an odd index of a caller's larger array does
   --contention   the default thread count against one, idle and beside busy Web Workers
                  (bench/browser/contention.js; its own options: --contention --help)`;
 
@@ -99,7 +102,7 @@ function parseCommandLine(argv) {
   } catch (error) {
     throw usageError(error.message);
   }
-  return { pages, layers, settings, json: values.json };
+  return { pages, layers, settings: { ...settings, unaligned: values.unaligned }, json: values.json };
 }
 
 /**
@@ -158,7 +161,7 @@ async function runPage(browser, name, { layers, settings }, failures) {
       `${started.engines.map((e) => e.info.describe).join(' · ')}`);
     for (const layer of layers) {
       // The page makes the layer's data and checks the outputs: large arrays cross slowly.
-      const { agreement, problems, errors } = await page.prepare({ layer: layer.name, tolerance: TOLERANCE });
+      const { agreement, problems, errors } = await page.prepare({ layer: layer.name, tolerance: TOLERANCE, unaligned: settings.unaligned });
       errors.forEach((e) => fail(`${layer.name}: ${e.name} failed: ${e.message}`, e.stack));
       problems.forEach((problem) => fail(`${layer.name}: ${problem}`));
       const measured = await measureWithLoad(page, settings);
@@ -197,6 +200,7 @@ async function main() {
     console.log(`timing, per layer: each engine warms up for ${warmupMs} ms, then ${rounds} rounds in which every engine, ` +
       `in an order rotated each round,\n  runs a block of calls of ~${blockMs} ms (${gapMs} ms idle after it); ` +
       'block time / calls is one sample; median ms/call [p25–p75 over rounds].');
+    if (args.settings.unaligned) console.log('--unaligned: every engine\'s input array starts 4 bytes past an 8-byte boundary');
     console.log(`layers:\n${args.layers.map((l) => `  ${l.name.padEnd(13)} ${describeLayer(l)}`).join('\n')}\n`);
     for (const name of args.pages) {
       try {

@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench:browser -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--compare DIR]
+// npm run bench:browser -- --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--unaligned] [--compare DIR]
 // The browser twin of bench/contention.js: on a cross-origin isolated page, sepconv-wasm's
 // default call (the threaded build, threads = cores, the page's thread only waiting) against
 // init({ threads: 1 }) (another instance of the entry on the same page, one pool worker), each
@@ -22,7 +22,7 @@ const { startChildrenWindow } = require('./child_cpu');
 
 const TOLERANCE = 1e-3;
 
-const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--compare DIR]
+const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers a,b] [--ms MS] [--busy N] [--runs N] [--output-buffer | --wasm-tensors] [--unaligned] [--compare DIR]
   --layers a,b     only these layers (default: all)
   --ms MS          timed per way, layer and machine state, in blocks of about 100 ms (default 1200)
   --busy N         Web Workers of the page that spin, a core each, in the busy half (default 1)
@@ -31,6 +31,8 @@ const USAGE = `usage: node bench/browser/bench_browser.js --contention [--layers
   --output-buffer  each call writes into one reused output array, not a fresh result
   --wasm-tensors   each call reads and writes WasmTensors: nothing is copied in or out, so the
                    times are the pool's and the kernels' alone
+  --unaligned      the input array, and with --output-buffer the output array, start 4 bytes
+                   past an 8-byte boundary, as a subarray at an odd index of a larger array does
   --compare DIR    also the default call of the sepconv-wasm checkout in DIR (its dist/web/,
                    built), on the same page, interleaved; a second table gives it against the
                    same one-thread calls`;
@@ -39,7 +41,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parse(argv) {
   const { values, ms, busy, runs } = parseContentionArgs(argv, USAGE);
-  return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'], wasmTensors: values['wasm-tensors'], compare: values.compare };
+  return { layers: selectLayers(values.layers), ms, busy, runs, outputBuffer: values['output-buffer'], wasmTensors: values['wasm-tensors'], unaligned: values.unaligned, compare: values.compare };
 }
 
 /**
@@ -58,7 +60,7 @@ async function sampleWithLoad(page, ms) {
 async function runLayers(page, args, threads, failures) {
   const rows = { default: [], ...(args.compare ? { compare: [] } : {}) };
   for (const layer of args.layers) {
-    const { problems, errors } = await page.prepare({ layer: layer.name, tolerance: TOLERANCE });
+    const { problems, errors } = await page.prepare({ layer: layer.name, tolerance: TOLERANCE, unaligned: args.unaligned });
     failures.push(...errors.map((e) => `${layer.name}: ${e.name} failed: ${e.message}`), ...problems.map((p) => `${layer.name}: ${p}`));
     if (errors.length > 0) {
       await page.release();

@@ -5,13 +5,18 @@ import { layers, onnxModel, stats } from './node_helpers.mjs';
 
 /**
  * The layer (by name), its NHWC tensors and sepconv-wasm's options, and for ORT the ONNX model
- * and x in NCHW, transposed here once, outside the timing, as the Node bench does.
+ * and x in NCHW, transposed here once, outside the timing, as the Node bench does. With
+ * `unaligned`, both x arrays start 4 bytes past an 8-byte boundary.
  */
-export function makeJob(name) {
+export function makeJob(name, { unaligned = false } = {}) {
   const [layer] = layers.selectLayers(name);
   const inputs = layers.makeInputs(layer);
   const model = onnxModel.buildSeparableConvModel(layer, inputs.depthwise.data, inputs.pointwise.data);
-  const x = onnxModel.nhwcToNchw(inputs.x.data, inputs.x.shape);
+  let x = onnxModel.nhwcToNchw(inputs.x.data, inputs.x.shape);
+  if (unaligned) {
+    inputs.x.data = layers.unaligned(inputs.x.data);
+    x = layers.unaligned(x);
+  }
   return { layer, ...inputs, options: layers.sepconvOptions(layer), onnx: { model, x } };
 }
 

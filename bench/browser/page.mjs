@@ -41,8 +41,8 @@ async function start({ engines: specs, ortThreads }) {
  * Prepares the named layer on every engine (prepare gives {run, dispose, toNHWC if its output
  * is not NHWC}) and compares their first outputs.
  */
-async function prepare({ layer, tolerance }) {
-  const job = makeJob(layer);
+async function prepare({ layer, tolerance, unaligned }) {
+  const job = makeJob(layer, { unaligned });
   const outputs = {};
   const errors = [];
   for (const engine of engines) {

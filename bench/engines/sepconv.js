@@ -5,7 +5,7 @@
 // library's files are dropped from require's cache before requiring it again.
 
 const path = require('path');
-const { sepconvOptions } = require('../layers');
+const { sepconvOptions, alignedAs } = require('../layers');
 
 const DEFAULT_ROOT = path.join(__dirname, '..', '..');
 
@@ -39,7 +39,7 @@ async function makeRunner(lib, api, { x, depthwise, pointwise }, options) {
       dispose: () => [input, output, layer].forEach((o) => o.dispose()),
     };
   }
-  const output = new Float32Array(layer.runSync(x).data.length);
+  const output = alignedAs(x.data, layer.runSync(x).data.length);
   return { run: () => layer.runSync(x, { output }).data, read, dispose: () => layer.dispose() };
 }
 

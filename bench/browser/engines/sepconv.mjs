@@ -9,6 +9,8 @@
 // instead of a fresh result; settings.wasmTensors: every call reads one WasmTensor and writes into
 // another, so nothing is copied in or out (the computation alone, as in a chain of layers).
 
+import { layers } from '../node_helpers.mjs';
+
 const ENTRY = '/dist/web/sepconv-wasm.mjs';
 
 export async function start({ threads, entry, outputBuffer = false, wasmTensors = false } = {}) {
@@ -34,7 +36,8 @@ export async function start({ threads, entry, outputBuffer = false, wasmTensors 
       // Each call hands over x as a page's own array and gets a fresh {data, shape} back, or
       // the one output array.
       let output;
-      if (outputBuffer) output = (await layer.run({ data: x.data, shape: x.shape })).data;
+      // Aligned as the input is (--unaligned).
+      if (outputBuffer) output = layers.alignedAs(x.data, (await layer.run({ data: x.data, shape: x.shape })).data.length);
       const run = async () => (await layer.run({ data: x.data, shape: x.shape }, output && { output })).data;
       return { run, dispose: () => layer.dispose() };
     },
