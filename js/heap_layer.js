@@ -7,6 +7,7 @@
 
 const { SeparableConv2dError } = require('./errors');
 const { bufferOf } = require('./typed_arrays');
+const { copyFloats } = require('./copy_floats');
 
 // The wasm module's MAXIMUM_MEMORY; no single allocation may need more than this.
 const MAX_HEAP_BYTES = 2 ** 31;
@@ -74,7 +75,7 @@ function fillBlock(module, context, what, sizes, arrays, later = null) {
     }
     // Read the view after malloc: growing memory replaces the heap views.
     if (key === later) deferred = array;
-    else module.HEAPF32.set(array, (base + offsets[key]) / 4);
+    else copyFloats(module.HEAPF32, (base + offsets[key]) / 4, array);
   }
   return { base, at: (key) => base + offsets[key], later: deferred };
 }
@@ -99,7 +100,7 @@ function copyInputInBands(module, op, params, source, address) {
     for (let row = 0; row < rows; row += bandRows) {
       const end = Math.min(rows, row + bandRows);
       // Read the views at each band: growing memory (another thread's malloc) replaces them.
-      module.HEAPF32.set(source.subarray(row * rowFloats, end * rowFloats), address / 4 + row * rowFloats);
+      copyFloats(module.HEAPF32, address / 4 + row * rowFloats, source.subarray(row * rowFloats, end * rowFloats));
       Atomics.store(module.HEAP32, counter, end);
     }
   } finally {
@@ -268,7 +269,7 @@ class HeapLayer {
   result(address, length, allocate) {
     const start = address / 4;
     // Read the heap's view at each copy: growing memory replaces it.
-    const copy = (array, from, to) => array.set(this.module.HEAPF32.subarray(start + from, start + to), from);
+    const copy = (array, from, to) => copyFloats(array, from, this.module.HEAPF32.subarray(start + from, start + to));
     return { allocate, length, copy };
   }
 

@@ -7,6 +7,7 @@
 
 const { SeparableConv2dError, describe } = require('./errors');
 const { typedArrayKind, isFloatArray, realLength, plainFloat32 } = require('./typed_arrays');
+const { copyFloats } = require('./copy_floats');
 
 // A tensor nobody disposed frees its wasm memory when it is garbage-collected.
 const unreleased = new FinalizationRegistry((release) => release());
@@ -64,7 +65,7 @@ class WasmTensor {
       throw new SeparableConv2dError('BAD_TENSOR',
         `write: data has ${length} elements but shape ${describe(this._shape)} needs ${this._size}`);
     }
-    this._owner.module.HEAPF32.set(plainFloat32(data), address / 4);
+    copyFloats(this._owner.module.HEAPF32, address / 4, plainFloat32(data));
     return this;
   }
 
@@ -76,7 +77,7 @@ class WasmTensor {
         `read: output must be a Float32Array of ${this._size} elements; got ${describe(output)}`);
     }
     const result = output || new Float32Array(this._size);
-    plainFloat32(result).set(this._owner.module.HEAPF32.subarray(address / 4, address / 4 + this._size));
+    copyFloats(plainFloat32(result), 0, this._owner.module.HEAPF32.subarray(address / 4, address / 4 + this._size));
     return result;
   }
 
