@@ -215,6 +215,22 @@ async function blocksOnPage(backend, { op, runBlocks, unit, maxBlock, channels, 
 }
 
 /**
+ * Runs step() on the page's thread while left() says work is left, yielding to the page between
+ * two steps once the task has run for `budgetMs`, and stopping there after a dispose().
+ */
+async function stepsInTasks(backend, budgetMs, left, step) {
+  let taskStart = performance.now();
+  while (left()) {
+    step();
+    if (left() && performance.now() - taskStart >= budgetMs) {
+      await yieldToPage();
+      if (backend.disposed) throw disposedError();
+      taskStart = performance.now();
+    }
+  }
+}
+
+/**
  * Runs `units` units on the page's thread in slices of about SLICE_MS, yielding between them, at
  * the operator's speed learned so far: run(first, end) computes units [first, end), of macs(first,
  * end) multiply-adds; perSlice(macsPerMs) is how many units the next slice takes.
@@ -224,34 +240,27 @@ async function inSlices(backend, op, { units, macs, perSlice, run }) {
   // The checks and the copy in took part of this task already: a call of more than one slice
   // starts them in a task of its own.
   if (macs(0, units) > SLICE_MS * macsPerMs) await yieldToPage();
-  let lastYield = performance.now();
-  for (let first = 0; first < units;) {
-    if (backend.disposed) throw disposedError();
+  if (backend.disposed) throw disposedError();
+  let first = 0;
+  // A slice of about SLICE_MS: yield after each but the shortest.
+  await stepsInTasks(backend, SLICE_MS / 2, () => first < units, () => {
     const end = Math.min(units, first + perSlice(macsPerMs));
     const t0 = performance.now();
     run(first, end);
-    const t1 = performance.now();
-    macsPerMs = learnSpeed(macsPerMs, macs(first, end), t1 - t0);
+    macsPerMs = learnSpeed(macsPerMs, macs(first, end), performance.now() - t0);
     speeds.set(op, macsPerMs);
     first = end;
-    if (first < units && t1 - lastYield >= SLICE_MS / 2) {
-      await yieldToPage();
-      lastYield = performance.now();
-    }
-  }
+  });
 }
 
 /** Copies the result out in pieces, yielding to the page once a task has copied for SLICE_MS. */
-async function copyOutOnPage(backend, result, array) {
-  let taskStart = performance.now();
-  for (let from = 0; from < result.length; from += COPY_FLOATS_PER_PIECE) {
-    if (from > 0 && performance.now() - taskStart >= SLICE_MS) {
-      await yieldToPage();
-      if (backend.disposed) throw disposedError();
-      taskStart = performance.now();
-    }
-    result.copy(array, from, Math.min(result.length, from + COPY_FLOATS_PER_PIECE));
-  }
+function copyOutOnPage(backend, result, array) {
+  let from = 0;
+  return stepsInTasks(backend, SLICE_MS, () => from < result.length, () => {
+    const to = Math.min(result.length, from + COPY_FLOATS_PER_PIECE);
+    result.copy(array, from, to);
+    from = to;
+  });
 }
 
 /**
