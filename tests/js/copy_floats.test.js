@@ -1,6 +1,6 @@
 'use strict';
 // Copies between callers' arrays and wasm memory (js/copy_floats.js) give the same floats at any
-// alignment: arrays that start 4 bytes past an 8-byte boundary go through a small buffer, in
+// alignment: arrays that start 4 bytes past an 8-byte boundary go through small buffers, in
 // pieces, and must land exactly where a plain set() would put them.
 
 const { copyFloats } = require('../../js/copy_floats');
@@ -58,6 +58,17 @@ describe('a layer reads and writes arrays that start 4 bytes past an 8-byte boun
       expect(y.data).toBe(output);
       expect(sameBits(output, expected)).toBe(true);
     }
+    layer.dispose();
+  });
+
+  test('arrays on a SharedArrayBuffer of their own (another wasm module\'s memory, say)', async () => {
+    const layer = await createSeparableConv2d(depthwise, pointwise, { strides: [1, 1, 1, 1], padding: 'SAME' });
+    const expected = layer.runSync({ data: aligned, shape }).data;
+    const x = storage(true, floats + 1).subarray(1);
+    x.set(aligned);
+    const output = storage(true, expected.length + 1).subarray(1);
+    layer.runSync({ data: x, shape }, { output });
+    expect(sameBits(output, expected)).toBe(true);
     layer.dispose();
   });
 
