@@ -57,7 +57,9 @@ const USAGE = `usage: node bench/bench.js [--quick] [--layers a,b] [--engines a,
   --contention   the default thread count against one, idle and beside busy processes
                  (bench/contention.js; its own options: --contention --help)
   --backward     the backward pass: forward and backward at 1 and 2 threads, against tfjs's tf.grads
-                 (bench/backward.js; its own options: --backward --help)`;
+                 (bench/backward.js; its own options: --backward --help)
+  --fresh-arrays what a new 3.2 MB result array costs this machine, with no wasm: whether its
+                 page faults are cheap (bench/fresh_arrays.js; --fresh-arrays --help)`;
 
 /** A mistake in the command line: reported without a stack trace. */
 function usageError(message) {
@@ -144,6 +146,9 @@ async function main() {
   if (process.argv.includes('--contention')) {
     await require('./contention').main(process.argv.slice(2).filter((arg) => arg !== '--contention'));
     return;
+  }
+  if (process.argv.includes('--fresh-arrays')) {
+    return require('./fresh_arrays').main(process.argv.slice(2).filter((arg) => arg !== '--fresh-arrays'));
   }
   if (process.argv.includes('--backward')) {
     const argv = process.argv.slice(2).filter((arg) => arg !== '--backward');
