@@ -159,13 +159,13 @@ void ThreadPool::finish() {
   caller_time_ += std::chrono::steady_clock::now() - entered;
 }
 
-double WayRecord::Recent::median() const {
+double WayRecord::Recent::quantile(double q) const {
   const int n = static_cast<int>(std::min<uint64_t>(count, kSize));
   if (n == 0) return 0;
   double sorted[kSize];
   std::copy(ns, ns + n, sorted);
   std::sort(sorted, sorted + n);
-  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return sorted[static_cast<int>(q * (n - 1))];
 }
 
 bool WayRecord::probe_next() {
@@ -196,8 +196,8 @@ void WayRecord::add(bool solo, bool probe, double ns) {
 }
 
 bool WayRecord::prefers_solo() const {
-  const double solo = recent[0].median();
-  const double pooled = recent[1].median();
+  const double solo = recent[0].cost();
+  const double pooled = recent[1].cost();
   return solo > 0 && pooled > 0 && solo < kSoloMargin * pooled;
 }
 

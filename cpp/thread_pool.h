@@ -42,15 +42,18 @@ namespace sepconv {
 // chunk left takes the back half of the steps another thread has claimed and not begun (work
 // stealing): a thread descheduled in the middle of its chunk, on a busy machine, leaves the others
 // to wait for one step, not for the rest of its chunk.
-// The last times of one kind of job solo ([0]) and on every thread ([1]), whose medians are
-// compared, so that one job slowed by something else changes nothing; and the jobs since one ran
-// the way not preferred (a probe).
+// The last times of one kind of job solo ([0]) and on every thread ([1]), and the jobs since one
+// ran the way not preferred (a probe). The ways are compared by the median plus the upper
+// quartile of their times: one job slowed by something else changes nothing, and a way whose
+// jobs are as fast at the median but often slow (a descheduled worker) loses.
 struct WayRecord {
   static constexpr int kSize = 5;
   struct Recent {
     double ns[kSize] = {};
     uint64_t count = 0;  // measured so far
-    double median() const;  // 0 until measured
+    double median() const { return quantile(0.5); }  // 0 until measured
+    double cost() const { return quantile(0.5) + quantile(0.75); }  // what the ways are compared by
+    double quantile(double q) const;  // of the times measured (the lower of two), 0 until one is
   } recent[2];
   int since_probe = 0;
   bool after_probe = false;  // the last job was a probe
