@@ -92,7 +92,7 @@ function alignedAs(array, length) {
 
 /** A copy of `array` that starts 4 bytes past an 8-byte boundary. */
 function unaligned(array) {
-  const copy = alignedAs(new Float32Array(2).subarray(1), array.length);
+  const copy = new Float32Array(array.length + 1).subarray(1);
   copy.set(array);
   return copy;
 }

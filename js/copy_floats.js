@@ -28,9 +28,14 @@ function stage(side, inPhase, length) {
 
 /** target.set(source, at) for Float32Arrays, at word speed whatever their phases. */
 function copyFloats(target, at, source) {
+  // In phase (every call with arrays of ours): no need to look at the buffers.
+  if (phase(target, at) === phase(source)) {
+    target.set(source, at);
+    return;
+  }
   const sharedSource = isShared(source);
   const sharedTarget = isShared(target);
-  if (phase(target, at) === phase(source) || !(sharedSource || sharedTarget)) {
+  if (!(sharedSource || sharedTarget)) {
     target.set(source, at);
     return;
   }
