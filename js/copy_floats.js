@@ -16,7 +16,17 @@ const PIECE = 2 ** 14;
 // either phase.
 const staging = [null, null];
 
-const isShared = (array) => typeof SharedArrayBuffer === 'function' && bufferOf(array) instanceof SharedArrayBuffer;
+const toTag = Object.prototype.toString;
+/**
+ * Whether the array's buffer is shared: a SharedArrayBuffer of this realm, or of another (a vm
+ * context, an iframe), whose prototype is not ours. A buffer that only claims the tag takes the
+ * staged path, which is correct for any buffer.
+ */
+const isShared = (array) => {
+  const buffer = bufferOf(array);
+  return (typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer) ||
+    Reflect.apply(toTag, buffer, []) === '[object SharedArrayBuffer]';
+};
 // 0 or 1: whether float `index` of the array starts 4 bytes past an 8-byte boundary.
 const phase = (array, index = 0) => ((array.byteOffset + 4 * index) % 8) / 4;
 
@@ -51,4 +61,4 @@ function copyFloats(target, at, source) {
   }
 }
 
-module.exports = { copyFloats };
+module.exports = { copyFloats, isShared };

@@ -3,7 +3,8 @@
 // alignment: arrays that start 4 bytes past an 8-byte boundary go through small buffers, in
 // pieces, and must land exactly where a plain set() would put them.
 
-const { copyFloats } = require('../../js/copy_floats');
+const vm = require('vm');
+const { copyFloats, isShared } = require('../../js/copy_floats');
 const {
   createSeparableConv2d, createWasmTensor, dispose,
 } = require('../../js/index.js');
@@ -34,6 +35,21 @@ describe('copyFloats puts every float where set() would', () => {
       });
     }
   }
+});
+
+test('arrays on shared memory of another realm are taken as shared', () => {
+  // Taken as unshared, such an array out of phase with wasm memory would be copied byte by byte.
+  const foreign = vm.runInNewContext('new Float32Array(new SharedArrayBuffer(64)).subarray(1)');
+  expect(foreign instanceof Float32Array).toBe(false);
+  expect(isShared(foreign)).toBe(true);
+  expect(isShared(vm.runInNewContext('new Float32Array(16)'))).toBe(false);
+  expect(isShared(new Float32Array(new SharedArrayBuffer(64)))).toBe(true);
+  expect(isShared(new Float32Array(16))).toBe(false);
+  const target = new Float32Array(new SharedArrayBuffer(4 * 40000));
+  const source = vm.runInNewContext('new Float32Array(new SharedArrayBuffer(4 * 40001)).subarray(1)');
+  for (let i = 0; i < source.length; i += 1) source[i] = i - 0.25;
+  copyFloats(target, 0, source);
+  expect(target.every((v, i) => v === i - 0.25)).toBe(true);
 });
 
 describe('a layer reads and writes arrays that start 4 bytes past an 8-byte boundary', () => {
