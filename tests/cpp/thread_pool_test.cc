@@ -428,9 +428,11 @@ TEST(ThreadPool, TheCallersWorkBetweenHelpCallsDoesNotCountAgainstTheWorkers) {
 }
 
 // Without a helping caller (a page's pool), a job slower on every worker than on one runs on
-// the first worker to come alone: here each step takes six times longer while another runs, as
-// two threads sharing one core beside a busy one. Every unit runs once; a solo job's steps run on
-// one thread; once both ways are measured (the 64th job is solo), all but the probes are solo.
+// the first worker to come alone: here each step takes twelve times longer while another runs, as
+// two threads sharing one core beside a busy one. (Six times was too little under the sanitizers
+// with ctest -j2: a 50 us sleep took 150 us there, and solo jobs read 0.79 of the workers' time,
+// too close to the records' margin.) Every unit runs once; a solo job's steps run on one thread;
+// once both ways are measured (the 64th job is solo), all but the probes are solo.
 TEST(ThreadPool, WithoutTheCallerJobsSlowerOnEveryWorkerRunOnOne) {
   ThreadPool pool(2, /*caller_helps=*/false);
   WayRecord record;
@@ -445,7 +447,7 @@ TEST(ThreadPool, WithoutTheCallerJobsSlowerOnEveryWorkerRunOnOne) {
     schedule.record = &record;
     const auto crowded = [&](int64_t begin, int64_t end, int thread) {
       const bool alone = active.fetch_add(1) == 0;
-      std::this_thread::sleep_for(std::chrono::microseconds(alone ? 50 : 300));
+      std::this_thread::sleep_for(std::chrono::microseconds(alone ? 50 : 600));
       active.fetch_sub(1);
       for (int64_t unit = begin; unit < end; ++unit) {
         runs[unit].fetch_add(1);
